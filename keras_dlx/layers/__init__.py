@@ -1,0 +1,6 @@
+"""Every public keras_dlx layer: `from keras_dlx import layers`."""
+
+from keras_dlx.layers.convolution import *  # noqa: F401,F403
+from keras_dlx.layers.convolution import __all__ as _convolution
+
+__all__ = list(_convolution)

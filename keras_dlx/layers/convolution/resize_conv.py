@@ -1,0 +1,78 @@
+"""Resize-convolution: upsampling without checkerboard artifacts."""
+
+import keras
+from keras import ops
+
+from keras_dlx.layers.convolution import conv_ops
+from keras_dlx.layers.convolution.base_conv import BaseConv
+from keras_dlx.utils import arguments as args
+
+
+@keras.saving.register_keras_serializable(package="keras_dlx")
+class ResizeConv2D(BaseConv):
+    """Nearest or bilinear resize followed by a 2D convolution: checkerboard-free upsampling.
+
+    A transposed convolution whose kernel size is not divisible by its stride adds uneven numbers of kernel
+    taps to neighbouring output pixels, which draws a checkerboard on the output (Odena, Dumoulin & Olah 2016).
+    Upsampling by `size` first and then convolving gives every output pixel the same number of taps:
+    `y = conv(resize(x, size))`. With `interpolation="nearest"` the resize is an exact pixel repeat.
+
+    Args:
+        filters: int, number of output channels.
+        kernel_size: int or tuple of 2 ints. Defaults to 3.
+        size: int or tuple of 2 ints, the upsampling factor. Defaults to 2.
+        interpolation: `"nearest"` or `"bilinear"` (as `keras.layers.UpSampling2D`). Defaults to `"nearest"`.
+        strides, dilation_rate, groups: of the convolution, as in `GroupConv2D`. Default to 1.
+        padding: `"valid"` or `"same"`. Defaults to `"same"`.
+        data_format: `"channels_last"` or `"channels_first"`; defaults to `keras.config.image_data_format()`.
+        activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+        activity_regularizer, kernel_constraint, bias_constraint: as in `keras.layers.Conv2D`.
+
+    Input shape:
+        4D tensor, channels last or first according to `data_format`.
+
+    Output shape:
+        4D tensor with `filters` channels; spatial sizes those of `Conv2D` applied to `(H * size_h, W * size_w)`.
+
+    Example:
+
+    >>> layer = keras_dlx.layers.ResizeConv2D(8, 3, size=2)
+    >>> layer(keras.ops.ones((2, 7, 7, 4))).shape
+    (2, 14, 14, 8)
+
+    Reference:
+        - [Odena, Dumoulin & Olah 2016, Deconvolution and Checkerboard Artifacts](https://distill.pub/2016/deconv-checkerboard/)
+    """
+
+    rank = 2
+
+    def __init__(self, filters, kernel_size=3, size=2, interpolation="nearest", strides=1, padding="same",
+                 data_format=None, **kwargs):
+        super().__init__(filters, kernel_size, strides=strides, padding=padding, data_format=data_format, **kwargs)
+        self.size = args.int_tuple("size", size, 2)
+        self.interpolation = args.one_of("interpolation", interpolation, ("nearest", "bilinear"))
+
+    def _resize(self, x):
+        if self.interpolation == "nearest":
+            for axis, factor in zip((1, 2), self.size):
+                if factor > 1:
+                    x = ops.repeat(x, factor, axis=axis)
+            return x
+        shape = ops.shape(x)
+        return ops.image.resize(x, (shape[1] * self.size[0], shape[2] * self.size[1]),
+                                interpolation="bilinear", data_format="channels_last")
+
+    def convolve(self, x):
+        return super().convolve(self._resize(x))
+
+    def compute_output_shape(self, input_shape):
+        shape = list(input_shape)
+        axes = (1, 2) if self.data_format == "channels_last" else (2, 3)
+        for axis, factor in zip(axes, self.size):
+            shape[axis] = None if shape[axis] is None else shape[axis] * factor
+        return super().compute_output_shape(tuple(shape))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"size": self.size, "interpolation": self.interpolation})
+        return config

@@ -1,0 +1,1 @@
+"""Small helpers shared by keras_dlx layers."""

@@ -1,0 +1,113 @@
+"""Validation of constructor arguments.
+
+Every keras_dlx layer validates its arguments through these functions so that a bad value always raises
+``ValueError`` with the same shape of message: the argument's name, what is allowed, and the value received.
+"""
+
+import numbers
+
+import keras
+
+
+def invalid(name, value, allowed):
+    """Raise the one ValueError keras_dlx uses for a bad argument."""
+    raise ValueError(f"Invalid `{name}`: expected {allowed}. Received: {name}={value!r}")
+
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def positive_int(name, value):
+    if not _is_int(value) or value <= 0:
+        invalid(name, value, "a positive integer")
+    return int(value)
+
+
+def int_tuple(name, value, n, min_value=1):
+    """An int or a sequence of ``n`` ints, each >= ``min_value``, as a tuple of length ``n``."""
+    allowed = f"an integer >= {min_value} or a tuple of {n} such integers"
+    if _is_int(value):
+        items = (value,) * n
+    elif isinstance(value, (tuple, list)) and len(value) == n and all(_is_int(v) for v in value):
+        items = tuple(value)
+    else:
+        invalid(name, value, allowed)
+    if any(v < min_value for v in items):
+        invalid(name, value, allowed)
+    return tuple(int(v) for v in items)
+
+
+def one_of(name, value, allowed):
+    """A case-insensitive string choice, returned lower-cased."""
+    if not isinstance(value, str) or value.lower() not in allowed:
+        invalid(name, value, "one of " + ", ".join(repr(a) for a in allowed))
+    return value.lower()
+
+
+def data_format(value):
+    if value is None:
+        return keras.config.image_data_format()
+    return one_of("data_format", value, ("channels_last", "channels_first"))
+
+
+def boolean(name, value):
+    if not isinstance(value, bool):
+        invalid(name, value, "True or False")
+    return value
+
+
+def unit_interval(name, value, closed_right=False):
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    ok = ok and 0 <= value and (value <= 1 if closed_right else value < 1)
+    if not ok:
+        invalid(name, value, "a number in [0, 1]" if closed_right else "a number in [0, 1)")
+    return float(value)
+
+
+def positive_float(name, value):
+    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not value > 0:
+        invalid(name, value, "a positive number")
+    return float(value)
+
+
+def _resolve(getter, name, value, allowed):
+    try:
+        return getter(value)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"Invalid `{name}`: expected {allowed}. Received: {name}={value!r} ({err})") from None
+
+
+def activation(name, value):
+    return _resolve(keras.activations.get, name, value, "a Keras activation name, callable or None")
+
+
+def initializer(name, value):
+    return _resolve(keras.initializers.get, name, value, "a Keras initializer name, instance or config")
+
+
+def regularizer(name, value):
+    return _resolve(keras.regularizers.get, name, value, "a Keras regularizer name, instance, config or None")
+
+
+def constraint(name, value):
+    return _resolve(keras.constraints.get, name, value, "a Keras constraint name, instance, config or None")
+
+
+def input_rank(layer, input_shape, rank, description):
+    """Check that an input has exactly ``rank`` dimensions."""
+    if len(input_shape) != rank:
+        raise ValueError(
+            f"Invalid input for layer '{layer.name}': expected a {rank}D input of shape {description}. "
+            f"Received: input_shape={tuple(input_shape)}"
+        )
+
+
+def known_channels(layer, input_shape, channel_axis):
+    channels = input_shape[channel_axis]
+    if channels is None:
+        raise ValueError(
+            f"Invalid input for layer '{layer.name}': the channel dimension (axis {channel_axis}) must be "
+            f"known when the layer is built. Received: input_shape={tuple(input_shape)}"
+        )
+    return int(channels)
