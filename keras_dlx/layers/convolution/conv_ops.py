@@ -82,17 +82,23 @@ def _grouped(fn, x, kernel, groups):
     return ops.concatenate([fn(xi, ki) for xi, ki in zip(xs, ks)], axis=-1)
 
 
-def strided_dilated(op, x, kernel_size, strides, padding, dilation_rate):
+def strided_dilated(op, x, kernel_size, strides, padding, dilation_rate, equal_strides_only=False):
     """Run ``op(x, strides, padding, dilation_rate)`` for any combination of strides and dilation.
 
     With both ``strides`` and ``dilation_rate`` above one, output position ``i`` reads padded input positions
     ``i*s + t*d``. With ``g = gcd(s, d)`` those are all multiples of ``g``, so the input is decimated by ``g`` and
     convolved with stride ``s/g`` and dilation ``d/g``; for s == d (the common case) that is a plain convolution
-    of the decimated input. When both are still above one (coprime, e.g. s=2, d=3) the dilated convolution runs
-    at stride 1 and its output is decimated: exact, but ``s`` times more work per axis.
+    of the decimated input. When both are still above one (coprime, e.g. s=2, d=3), or when ``op`` only takes
+    equal strides on all axes (``equal_strides_only``, TensorFlow's depthwise kernel) and they differ, the
+    convolution runs at stride 1 and its output is decimated: exact, but ``s`` times more work per axis.
     """
     strides, dilation_rate = tuple(strides), tuple(dilation_rate)
-    if not (any(s > 1 for s in strides) and any(d > 1 for d in dilation_rate)):
+
+    def unsupported(s, d):
+        both = any(v > 1 for v in s) and any(v > 1 for v in d)
+        return both or (equal_strides_only and len(set(s)) > 1)
+
+    if not unsupported(strides, dilation_rate):
         return op(x, strides, padding, dilation_rate)
     if padding == "same":
         lengths = _spatial_lengths(x)
@@ -102,7 +108,7 @@ def strided_dilated(op, x, kernel_size, strides, padding, dilation_rate):
     x = _stride_slice(x, common)
     strides = tuple(s // g for s, g in zip(strides, common))
     dilation_rate = tuple(d // g for d, g in zip(dilation_rate, common))
-    if any(s > 1 for s in strides) and any(d > 1 for d in dilation_rate):
+    if unsupported(strides, dilation_rate):
         return _stride_slice(op(x, (1,) * len(strides), "valid", dilation_rate), strides)
     return op(x, strides, "valid", dilation_rate)
 
@@ -127,7 +133,8 @@ def depthwise_conv(x, kernel, strides, padding, dilation_rate):
     def op(a, s, p, d):
         return ops.depthwise_conv(a, kernel, strides=s, padding=p, dilation_rate=d)
 
-    return strided_dilated(op, x, tuple(kernel.shape[:rank]), strides, padding, dilation_rate)
+    return strided_dilated(op, x, tuple(kernel.shape[:rank]), strides, padding, dilation_rate,
+                           equal_strides_only=keras.backend.backend() == "tensorflow")
 
 
 def channel_shuffle(x, groups):

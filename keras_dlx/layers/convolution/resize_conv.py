@@ -1,11 +1,28 @@
 """Resize-convolution: upsampling without checkerboard artifacts."""
 
 import keras
+import numpy as np
 from keras import ops
 
 from keras_dlx.layers.convolution import conv_ops
 from keras_dlx.layers.convolution.base_conv import BaseConv
 from keras_dlx.utils import arguments as args
+
+
+def bilinear_matrix(length, factor):
+    """(length * factor, length) matrix of bilinear weights, half-pixel centres, edges clamped.
+
+    The same sampling as `tf.image.resize(..., "bilinear")` and `keras.layers.UpSampling2D(interpolation=
+    "bilinear")`: output pixel i reads source coordinate (i + 0.5) / factor - 0.5.
+    """
+    source = (np.arange(length * factor) + 0.5) / factor - 0.5
+    low = np.floor(source)
+    frac = source - low
+    matrix = np.zeros((length * factor, length))
+    rows = np.arange(length * factor)
+    np.add.at(matrix, (rows, np.clip(low, 0, length - 1).astype(int)), 1 - frac)
+    np.add.at(matrix, (rows, np.clip(low + 1, 0, length - 1).astype(int)), frac)
+    return matrix
 
 
 @keras.saving.register_keras_serializable(package="keras_dlx")
@@ -21,7 +38,8 @@ class ResizeConv2D(BaseConv):
         filters: int, number of output channels.
         kernel_size: int or tuple of 2 ints. Defaults to 3.
         size: int or tuple of 2 ints, the upsampling factor. Defaults to 2.
-        interpolation: `"nearest"` or `"bilinear"` (as `keras.layers.UpSampling2D`). Defaults to `"nearest"`.
+        interpolation: `"nearest"` or `"bilinear"` (the sampling of `keras.layers.UpSampling2D`; bilinear needs
+            static height and width). Defaults to `"nearest"`.
         strides, dilation_rate, groups: of the convolution, as in `GroupConv2D`. Default to 1.
         padding: `"valid"` or `"same"`. Defaults to `"same"`.
         data_format: `"channels_last"` or `"channels_first"`; defaults to `keras.config.image_data_format()`.
@@ -52,15 +70,24 @@ class ResizeConv2D(BaseConv):
         self.size = args.int_tuple("size", size, 2)
         self.interpolation = args.one_of("interpolation", interpolation, ("nearest", "bilinear"))
 
+    def build(self, input_shape):
+        super().build(input_shape)
+        spatial = input_shape[1:3] if self.data_format == "channels_last" else input_shape[2:4]
+        if self.interpolation == "bilinear" and None in spatial:
+            raise ValueError(f"Invalid input for layer '{self.name}': interpolation='bilinear' needs a static "
+                             f"height and width. Received: input_shape={tuple(input_shape)}")
+
     def _resize(self, x):
         if self.interpolation == "nearest":
             for axis, factor in zip((1, 2), self.size):
                 if factor > 1:
                     x = ops.repeat(x, factor, axis=axis)
             return x
-        shape = ops.shape(x)
-        return ops.image.resize(x, (shape[1] * self.size[0], shape[2] * self.size[1]),
-                                interpolation="bilinear", data_format="channels_last")
+        # Bilinear upsampling by an integer factor is linear and separable: y = A_h x A_w^T. Matrices keep the
+        # input dtype (TensorFlow's resize computes in float32) and make the operation two small matmuls.
+        rows = bilinear_matrix(x.shape[1], self.size[0])
+        cols = bilinear_matrix(x.shape[2], self.size[1])
+        return ops.einsum("ih,jw,nhwc->nijc", ops.cast(rows, x.dtype), ops.cast(cols, x.dtype), x)
 
     def convolve(self, x):
         return super().convolve(self._resize(x))

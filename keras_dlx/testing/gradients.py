@@ -1,0 +1,56 @@
+"""Autodiff through a layer's stateless call, per backend, for the gradient check of the layer contract."""
+
+import keras
+import numpy as np
+
+
+def _training_kwargs(layer, training):
+    # stateless_call forwards keyword arguments to `call` verbatim; only layers that take `training` get it.
+    return {"training": training} if getattr(layer, "_call_has_training_arg", False) else {}
+
+
+def input_and_weight_gradients(layer, x, projection, training=False):
+    """Gradients of `sum(layer(x) * projection)` with respect to `x` and every trainable variable.
+
+    Uses `Layer.stateless_call`, so the weights are ordinary inputs of a pure function; returns NumPy arrays
+    `(d_input, [d_weight, ...])` in the order of `layer.trainable_variables`.
+    """
+    trainable = [keras.ops.convert_to_tensor(keras.ops.convert_to_numpy(v)) for v in layer.trainable_variables]
+    non_trainable = [keras.ops.convert_to_tensor(keras.ops.convert_to_numpy(v)) for v in layer.non_trainable_variables]
+
+    def loss(inputs, weights):
+        out, _ = layer.stateless_call(weights, non_trainable, inputs, **_training_kwargs(layer, training))
+        return keras.ops.sum(out * projection)
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        xt = tf.convert_to_tensor(x)
+        with tf.GradientTape() as tape:
+            tape.watch([xt] + trainable)
+            value = loss(xt, trainable)
+        grads = tape.gradient(value, [xt] + trainable)
+    elif backend == "jax":
+        import jax
+
+        grads = jax.grad(lambda a, w: loss(a, w), argnums=(0, 1))(x, trainable)
+        grads = [grads[0]] + list(grads[1])
+    elif backend == "torch":
+        import torch
+
+        xt = torch.tensor(np.asarray(x), requires_grad=True)
+        ws = [w.detach().clone().requires_grad_(True) for w in trainable]
+        value = loss(xt, ws)
+        grads = torch.autograd.grad(value, [xt] + ws, allow_unused=True)
+    else:
+        raise NotImplementedError(f"gradient check has no autodiff for backend {backend!r}")
+    grads = [np.zeros(np.shape(v)) if g is None else keras.ops.convert_to_numpy(g)
+             for g, v in zip(grads, [x] + trainable)]
+    return grads[0], grads[1:]
+
+
+def loss_value(layer, x, projection, weights, training=False):
+    non_trainable = [keras.ops.convert_to_tensor(keras.ops.convert_to_numpy(v)) for v in layer.non_trainable_variables]
+    out, _ = layer.stateless_call(weights, non_trainable, x, **_training_kwargs(layer, training))
+    return float(keras.ops.convert_to_numpy(keras.ops.sum(out * projection)))

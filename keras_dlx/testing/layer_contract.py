@@ -1,0 +1,191 @@
+"""The layer contract: one helper that checks everything a Keras layer owes its users.
+
+Every public keras_dlx layer passes `run_layer_test`; you can run it on your own layers too:
+
+    from keras_dlx.testing import run_layer_test
+    run_layer_test(MyLayer, {"units": 8}, input_shape=(2, 5, 3))
+"""
+
+import os
+import tempfile
+
+import keras
+import numpy as np
+
+from keras_dlx.testing import gradients
+
+MIXED_POLICIES = ("mixed_float16", "mixed_bfloat16")
+
+
+def _numpy(x):
+    return keras.ops.convert_to_numpy(x)
+
+
+def _random(shape, seed, scale=1.0):
+    return (np.random.default_rng(seed).standard_normal(shape) * scale).astype("float32")
+
+
+def _fresh(layer_cls, init_kwargs, **extra):
+    return layer_cls(**{**init_kwargs, **extra})
+
+
+def _functional(layer, input_shape):
+    inputs = keras.Input(shape=input_shape[1:], batch_size=None)
+    return keras.Model(inputs, layer(inputs))
+
+
+def check_shapes(layer_cls, init_kwargs, input_shape, expected_output_shape=None, x=None):
+    """1. build + eager call + symbolic call; `compute_output_shape` equals what the layer returns."""
+    layer = _fresh(layer_cls, init_kwargs)
+    x = _random(input_shape, 0) if x is None else x
+    y = layer(x)
+    assert layer.built, f"{layer_cls.__name__} is not built after its first call"
+    eager = tuple(y.shape)
+    declared = tuple(layer.compute_output_shape(tuple(input_shape)))
+    assert eager == declared, f"compute_output_shape {declared} != eager output shape {eager}"
+    if expected_output_shape is not None:
+        assert eager == tuple(expected_output_shape), f"output shape {eager} != expected {expected_output_shape}"
+    symbolic_layer = _fresh(layer_cls, init_kwargs)
+    symbolic = tuple(_functional(symbolic_layer, input_shape).output.shape)
+    declared_none = tuple(symbolic_layer.compute_output_shape((None,) + tuple(input_shape[1:])))
+    assert symbolic == declared_none, f"symbolic output shape {symbolic} != compute_output_shape {declared_none}"
+    assert symbolic[1:] == eager[1:], f"symbolic output shape {symbolic} != eager {eager} (beyond the batch)"
+    return layer, x, y
+
+
+def check_serialization(layer, layer_cls, x, atol=1e-6):
+    """2. get_config -> from_config and a `.keras` save/load give identical outputs, without custom_objects."""
+    config = layer.get_config()
+    clone = layer_cls.from_config(config)
+    assert clone.get_config() == config, "get_config does not round-trip through from_config"
+    clone(x)
+    clone.set_weights(layer.get_weights())
+    np.testing.assert_allclose(_numpy(clone(x)), _numpy(layer(x)), atol=atol,
+                               err_msg="from_config clone with copied weights gives different outputs")
+    registered = keras.saving.get_registered_name(layer_cls)
+    assert registered.startswith("keras_dlx>"), f"{layer_cls.__name__} is not registered (name {registered!r})"
+    model = _functional(layer, x.shape)
+    expected = model.predict(x, verbose=0)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "model.keras")
+        model.save(path)
+        loaded = keras.saving.load_model(path, safe_mode=True)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), expected, atol=atol,
+                               err_msg=".keras save/load round trip changes the outputs")
+
+
+def check_fit(layer_cls, init_kwargs, x, frozen_weights=()):
+    """3. one `fit` step with and without jit_compile: every trainable weight changes, nothing is NaN."""
+    for jit in (False, True):
+        layer = _fresh(layer_cls, init_kwargs)
+        model = _functional(layer, x.shape)
+        target = _random(model.output.shape[1:], 1)[None].repeat(x.shape[0], 0)
+        model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse", jit_compile=jit)
+        before = {v.path: _numpy(v).copy() for v in layer.trainable_variables}
+        if not before:
+            # A weightless layer (e.g. a shuffle) has nothing to fit; check its compiled forward pass instead.
+            assert np.all(np.isfinite(model.predict(x, verbose=0))), f"NaN/Inf in predict (jit_compile={jit})"
+            continue
+        history = model.fit(x, target, batch_size=x.shape[0], epochs=1, verbose=0)
+        loss = history.history["loss"][0]
+        assert np.isfinite(loss), f"fit (jit_compile={jit}) gave loss {loss}"
+        for v in layer.trainable_variables:
+            after = _numpy(v)
+            assert np.all(np.isfinite(after)), f"{v.path} has NaN/Inf after fit (jit_compile={jit})"
+            if v.path.split("/")[-1] not in frozen_weights:
+                assert not np.array_equal(after, before[v.path]), \
+                    f"{v.path} did not change in one fit step (jit_compile={jit})"
+
+
+def check_mixed_precision(layer_cls, init_kwargs, x, large_inputs=False):
+    """4. mixed_float16 / mixed_bfloat16: output dtype follows the policy, variables stay float32, all finite."""
+    scales = (1.0, 1e3) if large_inputs else (1.0,)
+    for policy in MIXED_POLICIES:
+        layer = _fresh(layer_cls, init_kwargs, dtype=policy)
+        compute = keras.DTypePolicy(policy).compute_dtype
+        for scale in scales:
+            y = layer(x * scale)
+            assert keras.backend.standardize_dtype(y.dtype) == compute, \
+                f"{policy}: output dtype {y.dtype} != compute dtype {compute}"
+            values = _numpy(keras.ops.cast(y, "float32"))
+            assert np.all(np.isfinite(values)), f"{policy}: NaN/Inf in the output at input scale {scale}"
+        for v in layer.weights:
+            assert keras.backend.standardize_dtype(v.dtype) == "float32", \
+                f"{policy}: variable {v.path} has dtype {v.dtype}, expected float32"
+
+
+def check_gradients(layer_cls, init_kwargs, input_shape, training=False, samples=6, rtol=1e-4, atol=1e-6,
+                    seed=0):
+    """5. autodiff gradients w.r.t. the input and every weight match central finite differences in float64."""
+    layer = _fresh(layer_cls, init_kwargs, dtype="float64")
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(input_shape)
+    layer(x)
+    # Non-zero weights everywhere (zero-initialised biases would hide a wrong gradient path).
+    for v in layer.trainable_variables:
+        v.assign(_numpy(v) + 0.1 * rng.standard_normal(v.shape))
+    projection = rng.standard_normal(tuple(layer.compute_output_shape(tuple(input_shape))))
+    d_input, d_weights = gradients.input_and_weight_gradients(layer, x, projection, training)
+    weights = [_numpy(v).astype("float64") for v in layer.trainable_variables]
+    names = ["input"] + [v.path for v in layer.trainable_variables]
+    tensors = [x] + weights
+    analytic = [d_input] + d_weights
+    eps = 1e-6
+    for index, (name, tensor, grad) in enumerate(zip(names, tensors, analytic)):
+        assert grad.shape == tensor.shape, f"gradient of {name} has shape {grad.shape}, expected {tensor.shape}"
+        flat_count = tensor.size
+        for flat in rng.choice(flat_count, size=min(samples, flat_count), replace=False):
+            coord = np.unravel_index(flat, tensor.shape)
+            values = []
+            for sign in (1, -1):
+                moved = [t.copy() for t in tensors]
+                moved[index][coord] += sign * eps
+                values.append(gradients.loss_value(layer, moved[0], projection, moved[1:], training))
+            numeric = (values[0] - values[1]) / (2 * eps)
+            assert abs(numeric - grad[coord]) <= atol + rtol * max(abs(numeric), abs(grad[coord])), \
+                f"d loss / d {name}{list(coord)}: autodiff {grad[coord]:.8g} vs finite difference {numeric:.8g}"
+
+
+def check_channels_first(layer_cls, init_kwargs, x, atol=1e-5):
+    """6. channels_first gives the transposed result of channels_last (same weights)."""
+    last = _fresh(layer_cls, init_kwargs, data_format="channels_last")
+    first = _fresh(layer_cls, init_kwargs, data_format="channels_first")
+    y_last = _numpy(last(x))
+    x_first = np.moveaxis(x, -1, 1)
+    first(x_first)
+    first.set_weights(last.get_weights())
+    y_first = _numpy(first(x_first))
+    np.testing.assert_allclose(np.moveaxis(y_first, 1, -1), y_last, atol=atol,
+                               err_msg="channels_first output is not the transposed channels_last output")
+
+
+def run_layer_test(layer_cls, init_kwargs, input_shape, *, expected_output_shape=None, normalization=False,
+                   gradient_training=False, frozen_weights=(), skip=()):
+    """Check the keras_dlx layer contract for one configuration of a layer.
+
+    Args:
+        layer_cls: the layer class.
+        init_kwargs: constructor arguments (without `dtype` or `data_format`, which the checks vary).
+        input_shape: a full input shape including the batch size, channels_last when the layer has a
+            `data_format`.
+        expected_output_shape: optional, checked against the eager output.
+        normalization: also check mixed precision at input magnitude 1e3 (float16 overflow of x^2).
+        gradient_training: run the gradient check in training mode (e.g. batch statistics).
+        frozen_weights: names of trainable weights allowed not to change in one fit step.
+        skip: names of checks to skip ("serialization", "fit", "mixed_precision", "gradients",
+            "channels_first"), each skip to be justified where it is used.
+
+    Raises:
+        AssertionError naming the first broken promise.
+    """
+    layer, x, _ = check_shapes(layer_cls, init_kwargs, input_shape, expected_output_shape)
+    if "serialization" not in skip:
+        check_serialization(layer, layer_cls, x)
+    if "fit" not in skip:
+        check_fit(layer_cls, init_kwargs, x, frozen_weights)
+    if "mixed_precision" not in skip:
+        check_mixed_precision(layer_cls, init_kwargs, x, large_inputs=normalization)
+    if "gradients" not in skip:
+        check_gradients(layer_cls, init_kwargs, input_shape, training=gradient_training)
+    if "channels_first" not in skip and "data_format" in layer.get_config():
+        check_channels_first(layer_cls, init_kwargs, x)

@@ -1,0 +1,47 @@
+"""One entry per layer configuration that the layer contract checks. A new layer adds entries here."""
+
+import pytest
+
+from keras_dlx import layers
+
+
+def case(layer_cls, kwargs, input_shape, id, **options):
+    return pytest.param(layer_cls, kwargs, input_shape, options, id=id)
+
+
+CONVOLUTION = [
+    case(layers.DilatedConv1D, dict(filters=4, kernel_size=3, padding="same"), (2, 9, 3), "dilated1d-same"),
+    case(layers.DilatedConv2D, dict(filters=4, kernel_size=3, strides=2, dilation_rate=2, padding="same"),
+         (2, 9, 9, 3), "dilated2d-s2-d2-same"),
+    case(layers.DilatedConv2D, dict(filters=4, kernel_size=3, strides=2, dilation_rate=3), (2, 11, 11, 3),
+         "dilated2d-s2-d3-valid"),
+    case(layers.DilatedConv3D, dict(filters=2, kernel_size=2, strides=2, dilation_rate=2, padding="same"),
+         (2, 5, 5, 5, 2), "dilated3d-s2-d2"),
+    case(layers.GroupConv1D, dict(filters=6, kernel_size=3, groups=3, strides=2), (2, 9, 6), "group1d-s2"),
+    case(layers.GroupConv2D, dict(filters=8, kernel_size=3, groups=4, shuffle=True, strides=2, dilation_rate=2,
+                                  padding="same", activation="tanh"), (2, 9, 9, 8), "group2d-shuffle-s2-d2"),
+    case(layers.GroupConv3D, dict(filters=4, kernel_size=2, groups=2), (2, 4, 4, 4, 4), "group3d"),
+    case(layers.ChannelShuffle, dict(groups=3), (2, 4, 4, 6), "channel-shuffle"),
+    case(layers.GroupConv1DTranspose, dict(filters=4, kernel_size=3, strides=2, groups=2, padding="same"),
+         (2, 5, 4), "group1d-transpose-same"),
+    case(layers.GroupConv2DTranspose, dict(filters=8, kernel_size=3, strides=2, groups=2, output_padding=1),
+         (2, 4, 4, 4), "group2d-transpose-outpad"),
+    case(layers.GroupConv2DTranspose, dict(filters=4, kernel_size=3, strides=2, groups=2, dilation_rate=2,
+                                           padding="same"), (2, 4, 4, 4), "group2d-transpose-dilated"),
+    case(layers.GroupConv3DTranspose, dict(filters=4, kernel_size=2, strides=2, groups=2), (2, 3, 3, 3, 4),
+         "group3d-transpose"),
+    case(layers.DepthwiseSeparableConv2D, dict(filters=8, kernel_size=3, strides=2, depth_multiplier=2),
+         (2, 8, 8, 4), "separable-mobilenet"),
+    case(layers.DepthwiseSeparableConv2D, dict(filters=8, kernel_size=3, normalization=False,
+                                               intermediate_normalization=False, intermediate_activation=None,
+                                               activation=None, use_bias=True), (2, 8, 8, 4), "separable-plain"),
+    case(layers.FlattenedConv2D, dict(filters=6, kernel_size=3, stages=2, padding="same"), (2, 7, 7, 4),
+         "flattened-l2-same"),
+    case(layers.FlattenedConv2D, dict(filters=6, kernel_size=(3, 5), strides=2), (2, 9, 9, 4),
+         "flattened-l1-s2"),
+    case(layers.ResizeConv2D, dict(filters=4, kernel_size=3, size=2), (2, 5, 5, 3), "resize-nearest"),
+    case(layers.ResizeConv2D, dict(filters=4, kernel_size=3, size=(2, 3), interpolation="bilinear"),
+         (2, 4, 4, 3), "resize-bilinear"),
+]
+
+ALL = CONVOLUTION
