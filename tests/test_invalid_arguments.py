@@ -1,0 +1,101 @@
+"""Bad arguments and bad inputs raise ValueError naming the argument and the value, and nothing else happens.
+
+One table of invalid-value strategies, keyed by Keras argument name, is thrown at every layer configuration of
+the contract (tests/cases.py) for each argument that the layer's config has.
+"""
+
+import string
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.cases import ALL
+
+not_int = st.one_of(st.floats(allow_nan=False), st.text(max_size=3), st.none(), st.booleans())
+non_positive = st.integers(max_value=0)
+bad_positive_int = st.one_of(non_positive, not_int)
+bad_int_tuple = st.one_of(
+    bad_positive_int,
+    st.lists(st.integers(min_value=-3, max_value=0), min_size=1, max_size=3).map(tuple),
+    st.lists(st.integers(min_value=1, max_value=3), min_size=4, max_size=5).map(tuple),
+)
+bad_bool = st.one_of(st.integers(), st.text(max_size=3), st.none(), st.floats(allow_nan=False))
+unknown_name = st.from_regex(r"\Ano_such_[a-z]{1,6}\Z")
+
+
+def bad_choice(*allowed):
+    return st.one_of(st.text(alphabet=string.ascii_letters + "_", max_size=12).filter(
+        lambda s: s.lower() not in allowed), st.integers(), st.none())
+
+
+INVALID = {
+    "filters": bad_positive_int,
+    "kernel_size": bad_int_tuple,
+    "strides": bad_int_tuple,
+    "dilation_rate": bad_int_tuple,
+    "size": bad_int_tuple,
+    "padding": bad_choice("valid", "same"),
+    "data_format": bad_choice("channels_last", "channels_first").filter(lambda v: v is not None),
+    "interpolation": bad_choice("nearest", "bilinear"),
+    # 7 and 11 divide none of the channel or filter counts used in tests/cases.py.
+    "groups": st.one_of(bad_positive_int, st.sampled_from([7, 11])),
+    "output_padding": st.one_of(st.integers(min_value=5, max_value=9), st.integers(max_value=-1),
+                                st.text(max_size=2)),
+    "stages": bad_positive_int,
+    "depth_multiplier": bad_positive_int,
+    "momentum": st.one_of(st.floats(min_value=1.001, allow_infinity=False), st.floats(max_value=-0.001),
+                          st.text(max_size=3)),
+    "epsilon": st.one_of(st.floats(max_value=0), st.text(max_size=3), st.none()),
+    "use_bias": bad_bool,
+    "shuffle": bad_bool,
+    "normalization": bad_bool,
+    "intermediate_normalization": bad_bool,
+    "activation": st.one_of(unknown_name, st.integers()),
+    "intermediate_activation": st.one_of(unknown_name, st.integers()),
+    "kernel_initializer": st.one_of(unknown_name, st.integers()),
+    "bias_initializer": st.one_of(unknown_name, st.integers()),
+    "kernel_regularizer": unknown_name,
+    "kernel_constraint": unknown_name,
+}
+
+
+def build_and_call(layer_cls, kwargs, input_shape):
+    layer = layer_cls(**kwargs)
+    layer(np.zeros(input_shape, "float32"))
+
+
+def assert_names_argument_and_value(err, name, value):
+    message = str(err)
+    assert f"`{name}`" in message or f"{name}=" in message, f"message does not name `{name}`: {message}"
+    assert repr(value) in message, f"message does not show the value {value!r}: {message}"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_invalid_arguments_raise_value_error_naming_them(data):
+    param = data.draw(st.sampled_from(ALL), label="case")
+    layer_cls, kwargs, input_shape, _ = param.values
+    config = layer_cls(**kwargs).get_config()
+    name = data.draw(st.sampled_from(sorted(set(config) & set(INVALID))), label="argument")
+    value = data.draw(INVALID[name], label="value")
+    with pytest.raises(ValueError) as caught:
+        build_and_call(layer_cls, {**kwargs, name: value}, input_shape)
+    assert_names_argument_and_value(caught.value, name, value)
+
+
+@pytest.mark.parametrize("layer_cls, kwargs, input_shape, options", ALL)
+def test_wrong_input_rank_raises_value_error(layer_cls, kwargs, input_shape, options):
+    # ChannelShuffle takes any rank >= 2, so it is given a rank-1 input instead of a rank-reduced one.
+    bad_shape = (input_shape[-1],) if layer_cls.__name__ == "ChannelShuffle" else input_shape[:1] + input_shape[2:]
+    with pytest.raises(ValueError, match="input_shape"):
+        build_and_call(layer_cls, kwargs, bad_shape)
+
+
+@pytest.mark.parametrize("layer_cls, kwargs, input_shape, options",
+                         [p for p in ALL if "groups" in p.values[1] and p.values[1]["groups"] > 1])
+def test_channels_not_divisible_by_groups_raise_value_error(layer_cls, kwargs, input_shape, options):
+    bad_shape = input_shape[:-1] + (input_shape[-1] + 1,)
+    with pytest.raises(ValueError, match="groups"):
+        build_and_call(layer_cls, kwargs, bad_shape)
