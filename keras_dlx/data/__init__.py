@@ -1,0 +1,3 @@
+"""Datasets for the examples and the command line."""
+
+from keras_dlx.data.mnist import load_mnist  # noqa: F401
