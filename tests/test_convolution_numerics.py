@@ -259,3 +259,30 @@ def test_hybrid_dilation_stack_does_not_warn():
         warnings.simplefilter("always")
         build_stack((1, 2, 5), between=keras.layers.BatchNormalization)
     assert not [w for w in caught if issubclass(w.category, layers.GriddingWarning)]
+
+
+@pytest.mark.parametrize("groups", [2, 4, 8, 16, 32, 64])
+def test_group_conv_with_merged_groups_matches_reference(groups):
+    # 64 channels: groups of 32 and 16 run one by one, 8-, 4-, 2- and 1-channel groups are merged into
+    # block-diagonal convolutions of 16 channels (see conv_ops.merge_factor).
+    x = randn(1, 5, 5, 64)
+    layer = layers.GroupConv2D(64, 3, groups=groups, strides=2, padding="same", dtype="float64")
+    set_kernel_bias(layer, x)
+    expected = reference.conv(x, layer.kernel.numpy(), 2, "same", 1, groups) + layer.bias.numpy()
+    np.testing.assert_allclose(run(layer, x), expected, atol=1e-9)
+
+
+@pytest.mark.parametrize("groups", [2, 8, 32])
+def test_group_conv_transpose_with_merged_groups_matches_reference(groups):
+    x = randn(1, 3, 3, 64)
+    layer = layers.GroupConv2DTranspose(32, 3, groups=groups, strides=2, padding="same", dtype="float64")
+    set_kernel_bias(layer, x)
+    expected = reference.conv_transpose(x, layer.kernel.numpy(), 2, "same", None, 1, groups) + layer.bias.numpy()
+    np.testing.assert_allclose(run(layer, x), expected, atol=1e-9)
+
+
+def test_merge_factor():
+    from keras_dlx.layers.convolution.conv_ops import merge_factor
+
+    assert [merge_factor(g, 64 // g) for g in (1, 2, 4, 8, 16, 64)] == [1, 1, 1, 2, 4, 16]
+    assert merge_factor(3, 2) == 3  # 6 channels in all: one block-diagonal convolution

@@ -11,6 +11,7 @@ convolution. The functions below rewrite those cases into exactly equivalent cal
 import math
 
 import keras
+import numpy as np
 from keras import ops
 
 
@@ -70,15 +71,44 @@ def _stride_slice(x, steps, starts=None):
     return x[index]
 
 
+def merge_factor(groups, channels_per_group, min_channels=16):
+    """How many groups one convolution call handles on TensorFlow.
+
+    oneDNN runs convolutions of fewer than 16 channels poorly: on a 2-core CPU, eight 8->8 convolutions take
+    about 0.65x a dense 64->64 one, while four block-diagonal 16->16 ones take 0.55x despite twice the FLOPs
+    of the groups. So groups are merged, ``m`` at a time, into block-diagonal convolutions of at least
+    ``min_channels`` input channels (``m`` the smallest divisor of ``groups`` that gets there).
+    """
+    for m in range(1, groups + 1):
+        if groups % m == 0 and m * channels_per_group >= min_channels:
+            return m
+    return groups
+
+
+def _block_diagonal(kernel, m):
+    """``m`` groups' kernels side by side ``(..., a, m * b)`` -> one block-diagonal kernel ``(..., m * a, m * b)``.
+
+    Group ``i``'s block ``kernel[..., :, i*b:(i+1)*b]`` lands at rows ``i*a:(i+1)*a``; the rest is zero, so the
+    merged convolution computes exactly the ``m`` grouped ones (and gradients reach only the real weights).
+    """
+    if m == 1:
+        return kernel
+    rows, cols = kernel.shape[-2], kernel.shape[-1] // m
+    mask = np.kron(np.eye(m), np.ones((rows, cols)))
+    reps = [1] * (len(kernel.shape) - 2) + [m, 1]
+    return ops.tile(kernel, reps) * ops.cast(mask, kernel.dtype)
+
+
 def _grouped(fn, x, kernel, groups):
-    """Apply ``fn`` per channel group and concatenate: grouped convolution without a grouped kernel."""
+    """Grouped convolution: ``fn(x, kernel)`` per channel group, kernel layout ``(..., in // groups, out)``."""
     if groups == 1:
         return fn(x, kernel)
     if keras.backend.backend() in ("jax", "torch"):
         # XLA and PyTorch have efficient grouped kernels and infer the group count from the kernel shape.
         return fn(x, kernel)
-    xs = ops.split(x, groups, axis=-1)
-    ks = ops.split(kernel, groups, axis=-1)
+    m = merge_factor(groups, kernel.shape[-2])
+    xs = ops.split(x, groups // m, axis=-1)
+    ks = [_block_diagonal(k, m) for k in ops.split(kernel, groups // m, axis=-1)]
     return ops.concatenate([fn(xi, ki) for xi, ki in zip(xs, ks)], axis=-1)
 
 
@@ -200,8 +230,9 @@ def conv_transpose(x, kernel, strides, padding, output_padding, dilation_rate, g
                                       dilation_rate=dilation_rate)
         if groups == 1:
             return op(x, kernel)
-        xs = ops.split(x, groups, axis=-1)
-        ks = ops.split(kernel, groups, axis=-1)
+        m = merge_factor(groups, kernel.shape[-1] // groups)
+        xs = ops.split(x, groups // m, axis=-1)
+        ks = [_block_diagonal(k, m) for k in ops.split(kernel, groups // m, axis=-1)]
         return ops.concatenate([op(xi, ki) for xi, ki in zip(xs, ks)], axis=-1)
 
     # TensorFlow has no CPU kernel for dilated transposed convolution. A transposed convolution scatters input

@@ -1,0 +1,66 @@
+"""Time forward+backward train steps of two layers in the same process, alternating, and report median ratios.
+
+These machines are noisy and absolute times drift (+-30% between consecutive steps on a 2-core VM), so the
+two contenders are timed in turns (A, B, A, B, ...) on the same input, each pair gives a ratio, and the result
+is the median of those per-pair ratios: a drift that slows both members of a pair cancels out.
+"""
+
+import statistics
+import time
+
+import keras
+import tensorflow as tf
+
+
+def train_step(layer, x, jit_compile=False):
+    """A compiled step: forward, mean-square loss, gradients w.r.t. the input and every trainable weight."""
+    layer(x)
+    variables = layer.trainable_variables
+
+    @tf.function(jit_compile=jit_compile)
+    def step(inputs):
+        with tf.GradientTape() as tape:
+            tape.watch(inputs)
+            loss = tf.reduce_mean(tf.square(layer(inputs, training=True)))
+        return tape.gradient(loss, [inputs] + variables)
+
+    return lambda: [g.numpy() for g in step(x)[:1]]  # .numpy() waits for the step to finish
+
+
+def compare(name, ours, peer, input_shape, target=None, repeats=15, jit_compile=False, seed=0):
+    """Median seconds per train step of `ours()` and `peer()` (layer factories) and the median per-pair ratio."""
+    keras.utils.set_random_seed(seed)
+    x = tf.random.normal(input_shape)
+    steps = {"ours": train_step(ours(), x, jit_compile), "peer": train_step(peer(), x, jit_compile)}
+    for run in steps.values():  # trace, compile and warm up both
+        run()
+        run()
+    times = {"ours": [], "peer": []}
+    for _ in range(repeats):
+        for key, run in steps.items():
+            start = time.perf_counter()
+            run()
+            times[key].append(time.perf_counter() - start)
+    ours_s, peer_s = statistics.median(times["ours"]), statistics.median(times["peer"])
+    ratio = statistics.median(a / b for a, b in zip(times["ours"], times["peer"]))
+    return {"name": name, "ours_ms": 1e3 * ours_s, "peer_ms": 1e3 * peer_s, "ratio": ratio, "target": target}
+
+
+def verdict(row):
+    target = row["target"]
+    if target is None:
+        return ""
+    kind, bound = target
+    ok = row["ratio"] <= bound if kind == "<=" else 1 / row["ratio"] >= bound
+    return "ok" if ok else "MISSED"
+
+
+def table(rows):
+    lines = [f"| {'benchmark':<62} | {'ours ms':>9} | {'peer ms':>9} | {'ratio':>7} | {'target':>10} | result |",
+             f"|{'-' * 64}|{'-' * 11}|{'-' * 11}|{'-' * 9}|{'-' * 12}|--------|"]
+    for row in rows:
+        target = row["target"]
+        text = "" if target is None else (f"<= {target[1]:g}" if target[0] == "<=" else f">= {target[1]:g}x faster")
+        lines.append(f"| {row['name']:<62} | {row['ours_ms']:>9.1f} | {row['peer_ms']:>9.1f} | "
+                     f"{row['ratio']:>7.3f} | {text:>10} | {verdict(row):>6} |")
+    return "\n".join(lines)
