@@ -242,7 +242,10 @@ def build_stack(rates, between=None):
     return x
 
 
-def test_gridding_stack_warns_once():
+def test_gridding_stack_warns_once(monkeypatch):
+    from keras_dlx.layers.convolution import dilated_conv
+
+    monkeypatch.setattr(dilated_conv, "_warned", set())
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         build_stack((2, 4), between=keras.layers.ReLU)
@@ -286,3 +289,20 @@ def test_merge_factor():
 
     assert [merge_factor(g, 64 // g) for g in (1, 2, 4, 8, 16, 64)] == [1, 1, 1, 2, 4, 16]
     assert merge_factor(3, 2) == 3  # 6 channels in all: one block-diagonal convolution
+
+
+def test_gridding_stack_stops_at_strides_and_upsampling(monkeypatch):
+    from keras_dlx.layers.convolution import dilated_conv
+
+    monkeypatch.setattr(dilated_conv, "_warned", set())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        inputs = keras.Input((32, 32, 4))
+        x = layers.DilatedConv2D(4, 3, dilation_rate=2, padding="same")(inputs)
+        # Without the break at upsampling, rates (2, 2, 2) would be reported as gridding.
+        x = layers.ResizeConv2D(4, 3, size=2, dilation_rate=2)(x)
+        x = layers.DilatedConv2D(4, 3, dilation_rate=2, padding="same")(x)
+        # Without the break at strides, kernel sizes (3, 3, 3, 1, 3) with even rates would be reported.
+        x = keras.layers.Conv2D(4, 1, strides=2)(x)
+        layers.DilatedConv2D(4, 3, dilation_rate=2, padding="same")(x)
+    assert not [w for w in caught if issubclass(w.category, layers.GriddingWarning)]

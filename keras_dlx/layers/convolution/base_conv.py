@@ -5,6 +5,7 @@ from keras import ops
 
 from keras_dlx.layers.convolution import conv_ops
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.config import arguments as config_arguments
 
 _SPATIAL_NAMES = {1: "(batch, steps, channels)", 2: "(batch, height, width, channels)",
                   3: "(batch, depth, height, width, channels)"}
@@ -64,10 +65,13 @@ class BaseConv(keras.layers.Layer):
                 f"channels. Received: input_shape={tuple(input_shape)} with {channels} channels")
         return channels
 
+    def kernel_shape(self, channels):
+        return self.kernel_size + (channels // self.groups, self.filters)
+
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
         self.kernel = self.add_weight(
-            name="kernel", shape=self.kernel_size + (channels // self.groups, self.filters),
+            name="kernel", shape=self.kernel_shape(channels),
             initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint)
         if self.use_bias:
@@ -103,22 +107,8 @@ class BaseConv(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "filters": self.filters,
-            "kernel_size": self.kernel_size,
-            "strides": self.strides,
-            "padding": self.padding,
-            "data_format": self.data_format,
-            "dilation_rate": self.dilation_rate,
-            "groups": self.groups,
-            "activation": keras.activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
-            "bias_initializer": keras.initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": keras.regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": keras.regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": keras.regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": keras.constraints.serialize(self.kernel_constraint),
-            "bias_constraint": keras.constraints.serialize(self.bias_constraint),
-        })
+        config.update(config_arguments(self, (
+            "filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups", "activation",
+            "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",
+            "activity_regularizer", "kernel_constraint", "bias_constraint")))
         return config

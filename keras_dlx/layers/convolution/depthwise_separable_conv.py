@@ -6,6 +6,7 @@ from keras import ops
 from keras_dlx.layers.convolution import conv_ops
 from keras_dlx.layers.convolution.base_conv import expected_shape
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.config import arguments as config_arguments
 
 
 @keras.saving.register_keras_serializable(package="keras_dlx")
@@ -149,23 +150,10 @@ class DepthwiseSeparableConv2D(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "filters": self.filters, "kernel_size": self.kernel_size, "strides": self.strides,
-            "padding": self.padding, "depth_multiplier": self.depth_multiplier, "data_format": self.data_format,
-            "dilation_rate": self.dilation_rate,
-            "activation": keras.activations.serialize(self.activation),
-            "intermediate_activation": keras.activations.serialize(self.intermediate_activation),
-            "normalization": self.normalization, "intermediate_normalization": self.intermediate_normalization,
-            "use_bias": self.use_bias, "momentum": self.momentum, "epsilon": self.epsilon,
-            "depthwise_initializer": keras.initializers.serialize(self.depthwise_initializer),
-            "pointwise_initializer": keras.initializers.serialize(self.pointwise_initializer),
-            "bias_initializer": keras.initializers.serialize(self.bias_initializer),
-            "depthwise_regularizer": keras.regularizers.serialize(self.depthwise_regularizer),
-            "pointwise_regularizer": keras.regularizers.serialize(self.pointwise_regularizer),
-            "bias_regularizer": keras.regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": keras.regularizers.serialize(self.activity_regularizer),
-            "depthwise_constraint": keras.constraints.serialize(self.depthwise_constraint),
-            "pointwise_constraint": keras.constraints.serialize(self.pointwise_constraint),
-            "bias_constraint": keras.constraints.serialize(self.bias_constraint),
-        })
+        config.update(config_arguments(self, (
+            "filters", "kernel_size", "strides", "padding", "depth_multiplier", "data_format", "dilation_rate",
+            "activation", "intermediate_activation", "normalization", "intermediate_normalization", "use_bias",
+            "momentum", "epsilon", "depthwise_initializer", "pointwise_initializer", "bias_initializer",
+            "depthwise_regularizer", "pointwise_regularizer", "bias_regularizer", "activity_regularizer",
+            "depthwise_constraint", "pointwise_constraint", "bias_constraint")))
         return config

@@ -48,7 +48,9 @@ def _upstream_stack(tensor):
         if len(node.input_tensors) != 1:
             break
         if hasattr(layer, "dilation_rate") and hasattr(layer, "kernel_size"):
-            if any(s != 1 for s in getattr(layer, "strides", (1,))):
+            # Strides and upsampling (ResizeConv2D's `size`) change the grid the rates are measured on.
+            regrids = [getattr(layer, "strides", (1,)), getattr(layer, "size", (1,))]
+            if any(v != 1 for values in regrids for v in values):
                 break
             stack.append((tuple(layer.dilation_rate), tuple(layer.kernel_size)))
         elif tuple(node.input_tensors[0].shape[1:]) != tuple(node.output_tensors[0].shape[1:]):

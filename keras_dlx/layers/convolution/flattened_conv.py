@@ -7,6 +7,7 @@ from keras import ops
 from keras_dlx.layers.convolution import conv_ops
 from keras_dlx.layers.convolution.base_conv import expected_shape
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.config import arguments as config_arguments
 
 
 @keras.saving.register_keras_serializable(package="keras_dlx")
@@ -194,18 +195,8 @@ class FlattenedConv2D(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "filters": self.filters, "kernel_size": self.kernel_size, "stages": self.stages,
-            "strides": self.strides, "padding": self.padding, "data_format": self.data_format,
-            "dilation_rate": self.dilation_rate, "activation": keras.activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
-            "spatial_initializer": keras.initializers.serialize(self.spatial_initializer),
-            "bias_initializer": keras.initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": keras.regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": keras.regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": keras.regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": keras.constraints.serialize(self.kernel_constraint),
-            "bias_constraint": keras.constraints.serialize(self.bias_constraint),
-        })
+        config.update(config_arguments(self, (
+            "filters", "kernel_size", "stages", "strides", "padding", "data_format", "dilation_rate", "activation",
+            "use_bias", "kernel_initializer", "spatial_initializer", "bias_initializer", "kernel_regularizer",
+            "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint")))
         return config

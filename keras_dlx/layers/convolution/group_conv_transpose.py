@@ -22,18 +22,8 @@ class GroupConvNDTranspose(BaseConv):
                              f"values smaller than the strides {self.strides}, or None")
         self.output_padding = output_padding
 
-    def build(self, input_shape):
-        channels = self._input_channels(input_shape)
-        self.kernel = self.add_weight(
-            name="kernel", shape=self.kernel_size + (self.filters // self.groups, channels),
-            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint)
-        if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
-        else:
-            self.bias = None
-        self.input_spec = keras.layers.InputSpec(ndim=self.rank + 2, axes={self.channel_axis: channels})
+    def kernel_shape(self, channels):
+        return self.kernel_size + (self.filters // self.groups, channels)
 
     def convolve(self, x):
         y = conv_ops.conv_transpose(x, self.kernel, self.strides, self.padding, self.output_padding,
