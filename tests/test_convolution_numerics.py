@@ -306,3 +306,19 @@ def test_gridding_stack_stops_at_strides_and_upsampling(monkeypatch):
         x = keras.layers.Conv2D(4, 1, strides=2)(x)
         layers.DilatedConv2D(4, 3, dilation_rate=2, padding="same")(x)
     assert not [w for w in caught if issubclass(w.category, layers.GriddingWarning)]
+
+
+def test_dynamic_spatial_sizes():
+    # Undilated layers accept unknown height and width; the dilated transposed convolution (an exact rewrite on
+    # TensorFlow) and bilinear ResizeConv2D need them and say so.
+    inputs = keras.Input((None, None, 4))
+    for layer in (layers.GroupConv2D(4, 3, groups=2, strides=2, dilation_rate=2, padding="same"),
+                  layers.GroupConv2DTranspose(4, 3, strides=2, groups=2, padding="same"),
+                  layers.DepthwiseSeparableConv2D(4, 3, strides=2, dilation_rate=2),
+                  layers.FlattenedConv2D(4, 3, stages=2, padding="same"), layers.ResizeConv2D(4, 3)):
+        model = keras.Model(inputs, layer(inputs))
+        assert model.predict(randn(1, 9, 7, 4), verbose=0).shape[-1] == 4
+    for layer in (layers.GroupConv2DTranspose(4, 3, strides=2, dilation_rate=2),
+                  layers.ResizeConv2D(4, 3, interpolation="bilinear")):
+        with pytest.raises(ValueError, match="static"):
+            layer(inputs)

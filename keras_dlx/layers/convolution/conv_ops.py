@@ -15,10 +15,6 @@ import numpy as np
 from keras import ops
 
 
-def effective_kernel_size(kernel_size, dilation_rate):
-    return tuple((k - 1) * d + 1 for k, d in zip(kernel_size, dilation_rate))
-
-
 def conv_output_length(length, kernel_size, stride, dilation, padding):
     """Output length of a convolution, TensorFlow/Keras semantics; ``None`` stays ``None``."""
     if length is None:
@@ -63,12 +59,11 @@ def _pad_spatial(x, pads):
     return ops.pad(x, widths)
 
 
-def _stride_slice(x, steps, starts=None):
-    starts = starts or [0] * len(steps)
-    index = (slice(None),) + tuple(slice(b, None, s) for b, s in zip(starts, steps)) + (slice(None),)
-    if all(s == 1 for s in steps) and not any(starts):
+def _stride_slice(x, steps):
+    """Keep every ``steps[i]``-th position along spatial axis ``i``."""
+    if all(s == 1 for s in steps):
         return x
-    return x[index]
+    return x[(slice(None),) + tuple(slice(None, None, s) for s in steps) + (slice(None),)]
 
 
 def merge_factor(groups, channels_per_group, min_channels=16):
@@ -203,16 +198,21 @@ def _insert_zeros(x, axis, stride):
 
 
 def _pad_or_crop(x, axis, before, after):
+    """Zero-pad (positive amounts) or crop (negative amounts) both ends of a static ``axis``."""
     widths = [(0, 0)] * len(x.shape)
     widths[axis] = (max(before, 0), max(after, 0))
     if before > 0 or after > 0:
         x = ops.pad(x, widths)
     if before < 0 or after < 0:
         index = [slice(None)] * len(x.shape)
-        index[axis] = slice(-min(before, 0), x.shape[axis] + min(after, 0) if x.shape[axis] is not None
-                            else (min(after, 0) or None))
+        index[axis] = slice(-min(before, 0), x.shape[axis] + min(after, 0))
         x = x[tuple(index)]
     return x
+
+
+def needs_static_spatial_shape(dilation_rate):
+    """Whether `conv_transpose` takes its exact rewrite, which needs static spatial sizes (TensorFlow, dilation)."""
+    return any(d > 1 for d in dilation_rate) and keras.backend.backend() == "tensorflow"
 
 
 def conv_transpose(x, kernel, strides, padding, output_padding, dilation_rate, groups=1):
@@ -223,8 +223,7 @@ def conv_transpose(x, kernel, strides, padding, output_padding, dilation_rate, g
     """
     rank = len(strides)
     kernel_size = tuple(kernel.shape[:rank])
-    dilated = any(d > 1 for d in dilation_rate)
-    if not dilated or keras.backend.backend() != "tensorflow":
+    if not needs_static_spatial_shape(dilation_rate):
         def op(xi, ki):
             return ops.conv_transpose(xi, ki, strides=strides, padding=padding, output_padding=output_padding,
                                       dilation_rate=dilation_rate)

@@ -25,6 +25,15 @@ class GroupConvNDTranspose(BaseConv):
     def kernel_shape(self, channels):
         return self.kernel_size + (self.filters // self.groups, channels)
 
+    def build(self, input_shape):
+        super().build(input_shape)
+        spatial = input_shape[1:-1] if self.data_format == "channels_last" else input_shape[2:]
+        if None in spatial and conv_ops.needs_static_spatial_shape(self.dilation_rate):
+            raise ValueError(
+                f"Invalid input for layer '{self.name}': with dilation_rate={self.dilation_rate} on TensorFlow "
+                f"the spatial sizes must be static (TensorFlow has no dilated transposed-convolution kernel and "
+                f"the exact rewrite needs them). Received: input_shape={tuple(input_shape)}")
+
     def convolve(self, x):
         y = conv_ops.conv_transpose(x, self.kernel, self.strides, self.padding, self.output_padding,
                                     self.dilation_rate, self.groups)
