@@ -44,4 +44,21 @@ CONVOLUTION = [
          (2, 4, 4, 3), "resize-bilinear"),
 ]
 
-ALL = CONVOLUTION
+NORMALIZATION = [
+    case(layers.GroupNormalization, dict(groups=4), (2, 5, 5, 8), "group-norm", normalization=True),
+    case(layers.GroupNormalization, dict(groups=2, axis=1, epsilon=1e-5), (2, 4, 3, 5), "group-norm-axis1",
+         normalization=True),
+    case(layers.GroupNormalization, dict(groups=3), (4, 6), "group-norm-2d-input", normalization=True),
+    case(layers.InstanceNormalization, dict(), (2, 6, 3), "instance-norm-3d", normalization=True),
+    case(layers.InstanceNormalization, dict(center=False), (2, 5, 5, 3), "instance-norm-4d",
+         normalization=True),
+    case(layers.InstanceNormalization, dict(axis=1), (2, 2, 3, 3, 3), "instance-norm-5d-axis1",
+         normalization=True),
+    case(layers.LocalResponseNormalization, dict(), (2, 5, 5, 12), "lrn-alexnet", normalization=True),
+    case(layers.LocalResponseNormalization, dict(depth=3, alpha=0.1, beta=0.6, axis=1), (2, 6, 4, 4),
+         "lrn-axis1", normalization=True),
+    case(layers.LocalResponseNormalization, dict(depth=3, alpha=0.05, mode="within_channel"), (2, 6, 6, 3),
+         "lrn-within-channel", normalization=True),
+]
+
+ALL = CONVOLUTION + NORMALIZATION

@@ -40,7 +40,8 @@ INVALID = {
     "data_format": bad_choice("channels_last", "channels_first").filter(lambda v: v is not None),
     "interpolation": bad_choice("nearest", "bilinear"),
     # 7 and 11 divide none of the channel or filter counts used in tests/cases.py.
-    "groups": st.one_of(bad_positive_int, st.sampled_from([7, 11])),
+    # -1 is excluded: GroupNormalization reads it as "one group per channel".
+    "groups": st.one_of(bad_positive_int.filter(lambda v: v != -1), st.sampled_from([7, 11])),
     "output_padding": st.one_of(st.integers(min_value=5, max_value=9), st.integers(max_value=-1),
                                 st.text(max_size=2)),
     "stages": bad_positive_int,
@@ -52,6 +53,18 @@ INVALID = {
     "shuffle": bad_bool,
     "normalization": bad_bool,
     "intermediate_normalization": bad_bool,
+    "center": bad_bool,
+    "scale": bad_bool,
+    # Contract inputs have rank <= 5: 0 is the batch axis, |axis| >= 6 is out of range.
+    "axis": st.one_of(st.just(0), st.integers(min_value=6), st.integers(max_value=-6), st.text(max_size=2),
+                      st.floats(allow_nan=False)),
+    "depth": st.one_of(non_positive, st.integers(min_value=1, max_value=50).map(lambda v: 2 * v), not_int),
+    "bias": st.one_of(st.floats(max_value=0), st.text(max_size=3), st.none()),
+    "alpha": st.one_of(st.floats(max_value=-1e-9), st.text(max_size=3), st.none()),
+    "beta": st.one_of(st.floats(max_value=-1e-9), st.text(max_size=3), st.none()),
+    "mode": bad_choice("across_channels", "within_channel"),
+    "gamma_initializer": st.one_of(unknown_name, st.integers()),
+    "beta_regularizer": unknown_name,
     "activation": st.one_of(unknown_name, st.integers()),
     "intermediate_activation": st.one_of(unknown_name, st.integers()),
     "kernel_initializer": st.one_of(unknown_name, st.integers()),
@@ -88,14 +101,21 @@ def test_invalid_arguments_raise_value_error_naming_them(data):
 @pytest.mark.parametrize("layer_cls, kwargs, input_shape, options", ALL)
 def test_wrong_input_rank_raises_value_error(layer_cls, kwargs, input_shape, options):
     # ChannelShuffle takes any rank >= 2, so it is given a rank-1 input instead of a rank-reduced one.
-    bad_shape = (input_shape[-1],) if layer_cls.__name__ == "ChannelShuffle" else input_shape[:1] + input_shape[2:]
+    # Layers that take a range of ranks get an input one rank below their minimum; the others lose an axis.
+    min_rank = {"ChannelShuffle": 2, "GroupNormalization": 2, "InstanceNormalization": 3}.get(layer_cls.__name__)
+    if layer_cls.__name__ == "LocalResponseNormalization" and kwargs.get("mode") != "within_channel":
+        min_rank = 2
+    bad_shape = input_shape[:1] + input_shape[2:] if min_rank is None else input_shape[:min_rank - 2] + (6,)
     with pytest.raises(ValueError, match="input_shape"):
         build_and_call(layer_cls, kwargs, bad_shape)
 
 
 @pytest.mark.parametrize("layer_cls, kwargs, input_shape, options",
-                         [p for p in ALL if "groups" in p.values[1] and p.values[1]["groups"] > 1])
+                         [p for p in ALL if p.values[1].get("groups", 1) > 1])
 def test_channels_not_divisible_by_groups_raise_value_error(layer_cls, kwargs, input_shape, options):
-    bad_shape = input_shape[:-1] + (input_shape[-1] + 1,)
+    axis = kwargs.get("axis", -1)
+    bad_shape = list(input_shape)
+    bad_shape[axis] += 1
+    bad_shape = tuple(bad_shape)
     with pytest.raises(ValueError, match="groups"):
         build_and_call(layer_cls, kwargs, bad_shape)

@@ -1,0 +1,7 @@
+"""The normalization family."""
+
+from keras_dlx.layers.normalization.group_normalization import GroupNormalization
+from keras_dlx.layers.normalization.instance_normalization import InstanceNormalization
+from keras_dlx.layers.normalization.local_response_normalization import LRN, LocalResponseNormalization
+
+__all__ = ["GroupNormalization", "InstanceNormalization", "LRN", "LocalResponseNormalization"]
