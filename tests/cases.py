@@ -59,6 +59,14 @@ NORMALIZATION = [
          "lrn-axis1", normalization=True),
     case(layers.LocalResponseNormalization, dict(depth=3, alpha=0.05, mode="within_channel"), (2, 6, 6, 3),
          "lrn-within-channel", normalization=True),
+    case(layers.SwitchableNormalization, dict(), (4, 5, 5, 6), "switchable-norm", normalization=True,
+         gradient_training=True),
+    case(layers.SwitchableNormalization, dict(axis=1, moving_average=False), (4, 3, 4, 4),
+         "switchable-norm-axis1-batch-average", normalization=True),
+    case(layers.SwitchableNormalization, dict(use_batch_stats=False), (1, 6, 6, 4),
+         "switchable-norm-no-bn-batch1", normalization=True),
+    case(layers.SwitchableNormalization, dict(unbiased_variance=False), (6, 5), "switchable-norm-2d-input",
+         normalization=True, gradient_training=True),
 ]
 
 ALL = CONVOLUTION + NORMALIZATION

@@ -54,6 +54,10 @@ INVALID = {
     "normalization": bad_bool,
     "intermediate_normalization": bad_bool,
     "center": bad_bool,
+    "use_batch_stats": bad_bool,
+    "moving_average": bad_bool,
+    "synchronized": bad_bool,
+    "unbiased_variance": bad_bool,
     "scale": bad_bool,
     # Contract inputs have rank <= 5: 0 is the batch axis, |axis| >= 6 is out of range.
     "axis": st.one_of(st.just(0), st.integers(min_value=6), st.integers(max_value=-6), st.text(max_size=2),
@@ -102,7 +106,8 @@ def test_invalid_arguments_raise_value_error_naming_them(data):
 def test_wrong_input_rank_raises_value_error(layer_cls, kwargs, input_shape, options):
     # ChannelShuffle takes any rank >= 2, so it is given a rank-1 input instead of a rank-reduced one.
     # Layers that take a range of ranks get an input one rank below their minimum; the others lose an axis.
-    min_rank = {"ChannelShuffle": 2, "GroupNormalization": 2, "InstanceNormalization": 3}.get(layer_cls.__name__)
+    min_rank = {"ChannelShuffle": 2, "GroupNormalization": 2, "InstanceNormalization": 3,
+                "SwitchableNormalization": 2}.get(layer_cls.__name__)
     if layer_cls.__name__ == "LocalResponseNormalization" and kwargs.get("mode") != "within_channel":
         min_rank = 2
     bad_shape = input_shape[:1] + input_shape[2:] if min_rank is None else input_shape[:min_rank - 2] + (6,)

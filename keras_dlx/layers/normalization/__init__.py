@@ -3,5 +3,7 @@
 from keras_dlx.layers.normalization.group_normalization import GroupNormalization
 from keras_dlx.layers.normalization.instance_normalization import InstanceNormalization
 from keras_dlx.layers.normalization.local_response_normalization import LRN, LocalResponseNormalization
+from keras_dlx.layers.normalization.switchable_normalization import SwitchableNormalization
 
-__all__ = ["GroupNormalization", "InstanceNormalization", "LRN", "LocalResponseNormalization"]
+__all__ = ["GroupNormalization", "InstanceNormalization", "LRN", "LocalResponseNormalization",
+           "SwitchableNormalization"]
