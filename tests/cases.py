@@ -1,5 +1,6 @@
 """One entry per layer configuration that the layer contract checks. A new layer adds entries here."""
 
+import keras
 import pytest
 
 from keras_dlx import layers
@@ -67,6 +68,14 @@ NORMALIZATION = [
          "switchable-norm-no-bn-batch1", normalization=True),
     case(layers.SwitchableNormalization, dict(unbiased_variance=False), (6, 5), "switchable-norm-2d-input",
          normalization=True, gradient_training=True),
+    # Wrappers get a function that builds fresh arguments: every contract check needs its own inner layer.
+    case(layers.WeightNormalization, lambda: dict(layer=keras.layers.Dense(4, activation="tanh")), (3, 5),
+         "weight-norm-dense"),
+    # Gradients in inference mode: a training call would redo the one-time data-dependent initialization.
+    case(layers.WeightNormalization, lambda: dict(layer=keras.layers.Conv2D(4, 3), data_init=True),
+         (3, 6, 6, 2), "weight-norm-conv2d-data-init"),
+    case(layers.WeightNormalization, lambda: dict(layer=layers.GroupConv2DTranspose(4, 3, strides=2, groups=2)),
+         (2, 4, 4, 4), "weight-norm-group-conv-transpose"),
 ]
 
 ALL = CONVOLUTION + NORMALIZATION

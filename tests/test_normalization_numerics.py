@@ -167,3 +167,70 @@ def test_lrn_within_channel_matches_caffe_definition():
 def test_lrn_bad_arguments(call):
     with pytest.raises(ValueError, match="Received"):
         call()
+
+
+def wn_reference_kernel(v, g, output_axis):
+    axes = tuple(i for i in range(v.ndim) if i != output_axis % v.ndim)
+    shape = [1] * v.ndim
+    shape[output_axis] = -1
+    return g.reshape(shape) * v / np.sqrt((v ** 2).sum(axes, keepdims=True))
+
+
+@pytest.mark.parametrize("make, shape, output_axis", [
+    (lambda: keras.layers.Dense(4, activation="tanh"), (5, 3), -1),
+    (lambda: keras.layers.Conv2D(4, 3, padding="same"), (2, 6, 6, 3), -1),
+    (lambda: layers.GroupConv2DTranspose(4, 3, strides=2, groups=2), (2, 3, 3, 4), -2),
+    (lambda: layers.GroupConv2D(4, 3, groups=2, data_format="channels_first"), (2, 4, 6, 6), -1),
+])
+def test_weight_normalization_computes_g_times_direction(make, shape, output_axis):
+    x = randn(*shape)
+    plain = make()
+    plain.dtype_policy = keras.DTypePolicy("float64")
+    wrapped = layers.WeightNormalization(make(), dtype="float64")
+    before = None
+    wrapped(x)
+    plain(x)
+    plain.set_weights(wrapped.layer.get_weights())
+    before = run(plain, x)
+    np.testing.assert_allclose(run(wrapped, x), before, atol=1e-10)  # g starts at ||v||: nothing changes
+    wrapped.g.assign(randn(*wrapped.g.shape))
+    kernel = wn_reference_kernel(wrapped.layer.kernel.numpy(), wrapped.g.numpy(), output_axis)
+    plain.kernel.assign(kernel)
+    np.testing.assert_allclose(run(wrapped, x), run(plain, x), atol=1e-10)
+    baked = wrapped.bake()
+    assert type(baked) is type(wrapped.layer)
+    np.testing.assert_allclose(run(baked, x), run(wrapped, x), atol=1e-10)
+
+
+def test_weight_normalization_data_init_standardizes_the_first_batch():
+    x = randn(64, 3, scale=4.0, shift=2.0).astype("float32")
+    wrapped = layers.WeightNormalization(keras.layers.Dense(5, activation="relu"), data_init=True)
+    wrapped(x, training=True)
+    pre_activation = x @ keras.ops.convert_to_numpy(wrapped.normalized_kernel()) + wrapped.layer.bias.numpy()
+    np.testing.assert_allclose(pre_activation.mean(0), 0, atol=1e-4)
+    np.testing.assert_allclose(pre_activation.std(0), 1, atol=1e-4)
+    g = wrapped.g.numpy().copy()
+    wrapped(x * 10, training=True)
+    np.testing.assert_array_equal(wrapped.g.numpy(), g)  # once only
+    inference_only = layers.WeightNormalization(keras.layers.Dense(5), data_init=True)
+    inference_only(x)
+    assert not inference_only.initialized.numpy()  # waits for a training batch
+
+
+def test_weight_normalization_data_init_inside_fit():
+    x = randn(32, 4).astype("float32")
+    inputs = keras.Input((4,))
+    wrapped = layers.WeightNormalization(keras.layers.Dense(3), data_init=True)
+    model = keras.Model(inputs, wrapped(inputs))
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mse")
+    model.fit(x, np.zeros((32, 3)), batch_size=32, epochs=1, verbose=0)
+    assert wrapped.initialized.numpy()
+    np.testing.assert_allclose(model.predict(x, verbose=0).std(0), 1, atol=1e-3)
+
+
+@pytest.mark.parametrize("layer", [keras.layers.ReLU(), keras.layers.BatchNormalization()])
+def test_weight_normalization_needs_a_kernel(layer):
+    with pytest.raises(ValueError, match="`layer`.*kernel"):
+        layers.WeightNormalization(layer)(np.zeros((2, 3), "float32"))
+    with pytest.raises(ValueError, match="layer='dense'"):
+        layers.WeightNormalization("dense")

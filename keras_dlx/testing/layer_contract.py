@@ -6,6 +6,7 @@ Every public keras_dlx layer passes `run_layer_test`; you can run it on your own
     run_layer_test(MyLayer, {"units": 8}, input_shape=(2, 5, 3))
 """
 
+import copy
 import os
 import tempfile
 
@@ -26,7 +27,8 @@ def _random(shape, seed, scale=1.0):
 
 
 def _fresh(layer_cls, init_kwargs, **extra):
-    return layer_cls(**{**init_kwargs, **extra})
+    kwargs = init_kwargs() if callable(init_kwargs) else init_kwargs
+    return layer_cls(**{**kwargs, **extra})
 
 
 def _functional(layer, input_shape):
@@ -56,9 +58,9 @@ def check_shapes(layer_cls, init_kwargs, input_shape, expected_output_shape=None
 def check_serialization(layer, layer_cls, x, atol=1e-6):
     """2. get_config -> from_config and a `.keras` save/load give identical outputs, without custom_objects."""
     config = layer.get_config()
-    clone = layer_cls.from_config(config)
+    clone = layer_cls.from_config(copy.deepcopy(config))  # some from_config (Keras's Wrapper) pop keys
+    clone(x)  # built, like `layer`: wrappers serialize their inner layer's build config
     assert clone.get_config() == config, "get_config does not round-trip through from_config"
-    clone(x)
     clone.set_weights(layer.get_weights())
     np.testing.assert_allclose(_numpy(clone(x)), _numpy(layer(x)), atol=atol,
                                err_msg="from_config clone with copied weights gives different outputs")
@@ -110,7 +112,9 @@ def check_mixed_precision(layer_cls, init_kwargs, x, large_inputs=False):
             values = _numpy(keras.ops.cast(y, "float32"))
             assert np.all(np.isfinite(values)), f"{policy}: NaN/Inf in the output at input scale {scale}"
         for v in layer.weights:
-            assert keras.backend.standardize_dtype(v.dtype) == "float32", \
+            dtype = keras.backend.standardize_dtype(v.dtype)
+            # Flags and counters keep their own dtype; every floating-point variable must stay float32.
+            assert dtype == "float32" or not dtype.startswith(("float", "bfloat")), \
                 f"{policy}: variable {v.path} has dtype {v.dtype}, expected float32"
 
 
@@ -165,7 +169,8 @@ def run_layer_test(layer_cls, init_kwargs, input_shape, *, expected_output_shape
 
     Args:
         layer_cls: the layer class.
-        init_kwargs: constructor arguments (without `dtype` or `data_format`, which the checks vary).
+        init_kwargs: constructor arguments (without `dtype` or `data_format`, which the checks vary), or a
+            function returning them, for arguments that must be fresh per instance (a wrapped layer).
         input_shape: a full input shape including the batch size, channels_last when the layer has a
             `data_format`.
         expected_output_shape: optional, checked against the eager output.

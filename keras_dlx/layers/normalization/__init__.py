@@ -4,6 +4,7 @@ from keras_dlx.layers.normalization.group_normalization import GroupNormalizatio
 from keras_dlx.layers.normalization.instance_normalization import InstanceNormalization
 from keras_dlx.layers.normalization.local_response_normalization import LRN, LocalResponseNormalization
 from keras_dlx.layers.normalization.switchable_normalization import SwitchableNormalization
+from keras_dlx.layers.normalization.weight_normalization import WeightNormalization
 
 __all__ = ["GroupNormalization", "InstanceNormalization", "LRN", "LocalResponseNormalization",
-           "SwitchableNormalization"]
+           "SwitchableNormalization", "WeightNormalization"]
