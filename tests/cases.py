@@ -68,6 +68,11 @@ NORMALIZATION = [
          "switchable-norm-no-bn-batch1", normalization=True),
     case(layers.SwitchableNormalization, dict(unbiased_variance=False), (6, 5), "switchable-norm-2d-input",
          normalization=True, gradient_training=True),
+    # tau = -0.5 clips about a third of the unit-scale outputs, so every weight (tau included) gets gradient.
+    case(layers.FilterResponseNormalization, dict(tau_initializer=keras.initializers.Constant(-0.5)),
+         (2, 5, 5, 4), "filter-response-norm", normalization=True),
+    case(layers.FilterResponseNormalization, dict(axis=1, use_tlu=False, learned_epsilon=True), (2, 3, 4, 4, 2),
+         "filter-response-norm-5d-axis1-learned-eps", normalization=True),
     # Wrappers get a function that builds fresh arguments: every contract check needs its own inner layer.
     case(layers.WeightNormalization, lambda: dict(layer=keras.layers.Dense(4, activation="tanh")), (3, 5),
          "weight-norm-dense"),

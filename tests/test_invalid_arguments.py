@@ -69,6 +69,9 @@ INVALID = {
     "mode": bad_choice("across_channels", "within_channel"),
     "gamma_initializer": st.one_of(unknown_name, st.integers()),
     "data_init": bad_bool,
+    "use_tlu": bad_bool,
+    "learned_epsilon": bad_bool,
+    "learned_epsilon_constant": st.one_of(st.floats(max_value=0), st.text(max_size=3)),
     "beta_regularizer": unknown_name,
     "activation": st.one_of(unknown_name, st.integers()),
     "intermediate_activation": st.one_of(unknown_name, st.integers()),
@@ -110,6 +113,7 @@ def test_wrong_input_rank_raises_value_error(layer_cls, kwargs, input_shape, opt
     # ChannelShuffle takes any rank >= 2, so it is given a rank-1 input instead of a rank-reduced one.
     # Layers that take a range of ranks get an input one rank below their minimum; the others lose an axis.
     min_rank = {"ChannelShuffle": 2, "GroupNormalization": 2, "InstanceNormalization": 3,
+                "FilterResponseNormalization": 3,
                 "SwitchableNormalization": 2}.get(layer_cls.__name__)
     if layer_cls.__name__ == "LocalResponseNormalization" and kwargs.get("mode") != "within_channel":
         min_rank = 2

@@ -234,3 +234,18 @@ def test_weight_normalization_needs_a_kernel(layer):
         layers.WeightNormalization(layer)(np.zeros((2, 3), "float32"))
     with pytest.raises(ValueError, match="layer='dense'"):
         layers.WeightNormalization("dense")
+
+
+@pytest.mark.parametrize("learned, tlu", [(False, True), (True, False)])
+def test_filter_response_normalization_matches_reference(learned, tlu):
+    x = randn(3, 5, 4, 6, scale=2.0, shift=0.5)
+    layer = layers.FilterResponseNormalization(learned_epsilon=learned, use_tlu=tlu, dtype="float64")
+    layer(x)
+    for w in layer.weights:
+        w.assign(randn(*w.shape))
+    weights = {w.name: w.numpy() for w in layer.weights}
+    epsilon = 1e-6 + (abs(weights["learned_epsilon"]) if learned else 0.0)
+    y = weights["gamma"] * x / np.sqrt((x ** 2).mean((1, 2), keepdims=True) + epsilon) + weights["beta"]
+    if tlu:
+        y = np.maximum(y, weights["tau"])
+    np.testing.assert_allclose(run(layer, x), y, atol=1e-10)

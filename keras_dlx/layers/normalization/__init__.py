@@ -1,10 +1,11 @@
 """The normalization family."""
 
+from keras_dlx.layers.normalization.filter_response_normalization import FilterResponseNormalization
 from keras_dlx.layers.normalization.group_normalization import GroupNormalization
 from keras_dlx.layers.normalization.instance_normalization import InstanceNormalization
 from keras_dlx.layers.normalization.local_response_normalization import LRN, LocalResponseNormalization
 from keras_dlx.layers.normalization.switchable_normalization import SwitchableNormalization
 from keras_dlx.layers.normalization.weight_normalization import WeightNormalization
 
-__all__ = ["GroupNormalization", "InstanceNormalization", "LRN", "LocalResponseNormalization",
+__all__ = ["FilterResponseNormalization", "GroupNormalization", "InstanceNormalization", "LRN", "LocalResponseNormalization",
            "SwitchableNormalization", "WeightNormalization"]

@@ -1,0 +1,115 @@
+"""Filter response normalization with a thresholded linear unit (FRN + TLU)."""
+
+import keras
+from keras import ops
+
+from keras_dlx.layers.normalization.group_normalization import channel_axis
+from keras_dlx.utils import arguments as args
+from keras_dlx.utils.config import arguments as config_arguments
+
+
+@keras.saving.register_keras_serializable(package="keras_dlx")
+class FilterResponseNormalization(keras.layers.Layer):
+    """Filter response normalization with a thresholded linear unit (Singh & Krishnan 2020).
+
+    Each sample and channel is divided by the root mean square of its responses over the spatial positions (no
+    mean subtraction, no batch dependence), then scaled, shifted and thresholded by a learned `tau`:
+
+        nu2 = mean_{spatial}(x^2);   y = gamma * x / sqrt(nu2 + epsilon) + beta;   z = max(y, tau)
+
+    The TLU replaces the activation that usually follows. With `learned_epsilon=True` the epsilon used is
+    `epsilon + |eps_l|`, `eps_l` a learned scalar starting at `learned_epsilon_constant`, which the paper
+    recommends for inputs with few spatial positions. Same semantics and weight names as TensorFlow Addons'
+    `FilterResponseNormalization`, with Keras's `axis` meaning the channel axis. Computed in float32 under
+    mixed precision.
+
+    Args:
+        epsilon: positive float. Defaults to 1e-6.
+        axis: int, the channel axis; statistics run over every other non-batch axis. Defaults to -1.
+        use_tlu: bool, apply `max(y, tau)`. Defaults to True.
+        learned_epsilon: bool, learn an extra epsilon. Defaults to False.
+        learned_epsilon_constant: positive float, its initial value. Defaults to 1e-4.
+        beta_initializer, gamma_initializer, tau_initializer, beta_regularizer, gamma_regularizer,
+        tau_regularizer, beta_constraint, gamma_constraint, tau_constraint: for the per-channel weights.
+
+    Input shape:
+        Any tensor of rank >= 3 (batch, spatial..., channels or channels first).
+
+    Output shape:
+        Same as the input.
+
+    Example:
+
+    >>> frn = keras_dlx.layers.FilterResponseNormalization()
+    >>> frn(keras.random.normal((2, 8, 8, 16))).shape
+    (2, 8, 8, 16)
+
+    Reference:
+        - [Singh & Krishnan 2020, Filter Response Normalization Layer](https://arxiv.org/abs/1911.09737)
+    """
+
+    def __init__(self, epsilon=1e-6, axis=-1, use_tlu=True, learned_epsilon=False, learned_epsilon_constant=1e-4,
+                 beta_initializer="zeros", gamma_initializer="ones", tau_initializer="zeros",
+                 beta_regularizer=None, gamma_regularizer=None, tau_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, tau_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        self.epsilon = args.positive_float("epsilon", epsilon)
+        if not isinstance(axis, int) or isinstance(axis, bool):
+            args.invalid("axis", axis, "an integer")
+        self.axis = axis
+        self.use_tlu = args.boolean("use_tlu", use_tlu)
+        self.learned_epsilon = args.boolean("learned_epsilon", learned_epsilon)
+        self.learned_epsilon_constant = args.positive_float("learned_epsilon_constant", learned_epsilon_constant)
+        for name, value in (("beta", beta_initializer), ("gamma", gamma_initializer), ("tau", tau_initializer)):
+            setattr(self, f"{name}_initializer", args.initializer(f"{name}_initializer", value))
+        for name, value in (("beta", beta_regularizer), ("gamma", gamma_regularizer), ("tau", tau_regularizer)):
+            setattr(self, f"{name}_regularizer", args.regularizer(f"{name}_regularizer", value))
+        for name, value in (("beta", beta_constraint), ("gamma", gamma_constraint), ("tau", tau_constraint)):
+            setattr(self, f"{name}_constraint", args.constraint(f"{name}_constraint", value))
+
+    def build(self, input_shape):
+        if len(input_shape) < 3:
+            raise ValueError(f"Invalid input for layer '{self.name}': expected a tensor of rank >= 3 "
+                             f"(batch, spatial..., channels). Received: input_shape={tuple(input_shape)}")
+        self._channel_axis = channel_axis(self, input_shape, self.axis)
+        channels = args.known_channels(self, input_shape, self._channel_axis)
+
+        def per_channel(name):
+            return self.add_weight(name=name, shape=(channels,), initializer=getattr(self, f"{name}_initializer"),
+                                   regularizer=getattr(self, f"{name}_regularizer"),
+                                   constraint=getattr(self, f"{name}_constraint"))
+
+        self.gamma, self.beta = per_channel("gamma"), per_channel("beta")
+        self.tau = per_channel("tau") if self.use_tlu else None
+        self.eps_learned = None
+        if self.learned_epsilon:
+            self.eps_learned = self.add_weight(
+                name="learned_epsilon", shape=(),
+                initializer=keras.initializers.Constant(self.learned_epsilon_constant))
+        self.input_spec = keras.layers.InputSpec(ndim=len(input_shape), axes={self._channel_axis: channels})
+
+    def call(self, inputs):
+        rank, axis = len(inputs.shape), self._channel_axis
+        x = inputs if axis == rank - 1 else ops.moveaxis(inputs, axis, -1)
+        if keras.backend.standardize_dtype(x.dtype) in ("float16", "bfloat16"):
+            x = ops.cast(x, "float32")
+        nu2 = ops.mean(ops.square(x), axis=tuple(range(1, rank - 1)), keepdims=True)
+        epsilon = self.epsilon
+        if self.eps_learned is not None:
+            epsilon = epsilon + ops.abs(ops.cast(self.eps_learned, x.dtype))
+        y = x * (ops.rsqrt(nu2 + epsilon) * ops.cast(self.gamma, x.dtype)) + ops.cast(self.beta, x.dtype)
+        if self.tau is not None:
+            y = ops.maximum(y, ops.cast(self.tau, x.dtype))
+        y = ops.cast(y, self.compute_dtype)
+        return y if axis == rank - 1 else ops.moveaxis(y, -1, axis)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(config_arguments(self, (
+            "epsilon", "axis", "use_tlu", "learned_epsilon", "learned_epsilon_constant", "beta_initializer",
+            "gamma_initializer", "tau_initializer", "beta_regularizer", "gamma_regularizer", "tau_regularizer",
+            "beta_constraint", "gamma_constraint", "tau_constraint")))
+        return config
