@@ -4,5 +4,7 @@ from keras_dlx.layers.convolution import *  # noqa: F401,F403
 from keras_dlx.layers.convolution import __all__ as _convolution
 from keras_dlx.layers.normalization import *  # noqa: F401,F403
 from keras_dlx.layers.normalization import __all__ as _normalization
+from keras_dlx.layers.recurrent import *  # noqa: F401,F403
+from keras_dlx.layers.recurrent import __all__ as _recurrent
 
-__all__ = list(_convolution) + list(_normalization)
+__all__ = list(_convolution) + list(_normalization) + list(_recurrent)

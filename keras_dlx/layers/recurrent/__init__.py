@@ -1,0 +1,8 @@
+"""The recurrent family."""
+
+from keras_dlx.layers.recurrent.coupled_lstm import CoupledLSTM, CoupledLSTMCell
+from keras_dlx.layers.recurrent.layer_norm_lstm import LayerNormLSTM, LayerNormLSTMCell
+from keras_dlx.layers.recurrent.peephole_lstm import PeepholeLSTM, PeepholeLSTMCell
+
+__all__ = ["CoupledLSTM", "CoupledLSTMCell", "LayerNormLSTM", "LayerNormLSTMCell", "PeepholeLSTM",
+           "PeepholeLSTMCell"]

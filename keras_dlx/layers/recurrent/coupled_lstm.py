@@ -1,0 +1,105 @@
+"""LSTM with coupled input and forget gates (CIFG)."""
+
+import keras
+from keras import ops
+
+from keras_dlx.layers.recurrent.lstm_variant import LSTMVariant, LSTMVariantCell
+from keras_dlx.utils import arguments as args
+
+_ARGS = """        units: int > 0, dimensionality of the state and output.
+        use_peepholes: bool, add diagonal peepholes to the forget gate (c_{t-1}) and output gate (c_t). Defaults
+            to False.
+        activation, recurrent_activation, use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
+        unit_forget_bias, kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
+        recurrent_constraint, bias_constraint, dropout (in [0, 1)), recurrent_dropout (in [0, 1)), seed: as in
+        `keras.layers.LSTM`."""
+
+
+@keras.saving.register_keras_serializable(package="keras_dlx")
+class CoupledLSTMCell(LSTMVariantCell):
+    __doc__ = """LSTM cell with a coupled input and forget gate (CIFG): the input gate is `1 - f`.
+
+    Greff et al. ("LSTM: A Search Space Odyssey") found this variant as good as the full LSTM with a quarter fewer
+    gate parameters: three fused gate blocks, in the order (f, c, o):
+
+        f = s(x W_f + h U_f + b_f [+ p_f * c_{t-1}])
+        c_t = f * c_{t-1} + (1 - f) * tanh(x W_c + h U_c + b_c)
+        o = s(x W_o + h U_o + b_o [+ p_o * c_t])          h_t = o * tanh(c_t)
+
+    Args:
+{args}
+
+    Input shape:
+        `inputs` (batch, features) and `states` [h (batch, units), c (batch, units)].
+
+    Output shape:
+        `h_t` (batch, units) and the new states [h_t, c_t].
+
+    Example:
+
+    >>> rnn = keras.layers.RNN(keras_dlx.layers.CoupledLSTMCell(16, use_peepholes=True))
+    >>> rnn(keras.random.normal((4, 10, 8))).shape
+    (4, 16)
+
+    Reference:
+        - [Greff, Srivastava, Koutnik, Steunebrink & Schmidhuber 2017, LSTM: A Search Space Odyssey](https://arxiv.org/abs/1503.04069)
+    """.replace("{args}", _ARGS)
+
+    gates = 3
+    forget_gate = 0
+
+    def __init__(self, units, use_peepholes=False, **kwargs):
+        super().__init__(units, **kwargs)
+        self.use_peepholes = args.boolean("use_peepholes", use_peepholes)
+
+    def build_extra(self):
+        if self.use_peepholes:
+            for gate in ("forget", "output"):
+                setattr(self, f"{gate}_gate_peephole_weights", self.add_weight(
+                    name=f"{gate}_gate_peephole_weights", shape=(self.units,), initializer=self.kernel_initializer,
+                    regularizer=self.kernel_regularizer, constraint=self.kernel_constraint))
+
+    def step(self, z_x, h, c):
+        z_f, z_c, z_o = ops.split(z_x + self.recurrent(h), 3, axis=-1)
+        if self.use_peepholes:
+            z_f = z_f + self.forget_gate_peephole_weights * c
+        f = self.recurrent_activation(z_f)
+        c_new = f * c + (1.0 - f) * self.activation(z_c)
+        if self.use_peepholes:
+            z_o = z_o + self.output_gate_peephole_weights * c_new
+        return self.recurrent_activation(z_o) * self.activation(c_new), c_new
+
+    def get_config(self):
+        config = super().get_config()
+        config["use_peepholes"] = self.use_peepholes
+        return config
+
+
+@keras.saving.register_keras_serializable(package="keras_dlx")
+class CoupledLSTM(LSTMVariant):
+    __doc__ = """Coupled input-forget gate LSTM layer (CIFG), with the input projection hoisted out of the loop.
+
+    Runs `CoupledLSTMCell` (see its formulas) over a sequence, with everything `keras.layers.RNN` offers
+    (masking, `return_sequences`, `return_state`, `go_backwards`, `stateful`, `unroll`, `Bidirectional`).
+
+    Args:
+{args}
+        return_sequences, return_state, go_backwards, stateful, unroll: as in `keras.layers.LSTM`.
+
+    Input shape:
+        3D tensor (batch, timesteps, features).
+
+    Output shape:
+        (batch, units), or (batch, timesteps, units) with `return_sequences`; plus [h, c] with `return_state`.
+
+    Example:
+
+    >>> layer = keras_dlx.layers.CoupledLSTM(32)
+    >>> layer(keras.random.normal((4, 10, 8))).shape
+    (4, 32)
+
+    Reference:
+        - [Greff et al. 2017, LSTM: A Search Space Odyssey](https://arxiv.org/abs/1503.04069)
+    """.replace("{args}", _ARGS)
+
+    cell_class = CoupledLSTMCell

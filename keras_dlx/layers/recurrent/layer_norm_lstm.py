@@ -1,0 +1,119 @@
+"""LSTM with layer normalization (TensorFlow Addons' LayerNormLSTMCell)."""
+
+import keras
+from keras import ops
+
+from keras_dlx.layers.recurrent.lstm_variant import LSTMVariant, LSTMVariantCell
+from keras_dlx.utils import arguments as args
+
+_ARGS = """        units: int > 0, dimensionality of the state and output.
+        norm_gamma_initializer, norm_beta_initializer: of the three layer normalizations. Default to ones, zeros.
+        norm_epsilon: positive float, their epsilon. Defaults to 1e-3 (TensorFlow Addons).
+        activation, recurrent_activation, use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
+        unit_forget_bias, kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
+        recurrent_constraint, bias_constraint, dropout (in [0, 1)), recurrent_dropout (in [0, 1)), seed: as in
+        `keras.layers.LSTM`."""
+
+
+@keras.saving.register_keras_serializable(package="keras_dlx")
+class LayerNormLSTMCell(LSTMVariantCell):
+    __doc__ = """LSTM cell with layer normalization, TensorFlow Addons' `LayerNormLSTMCell` semantics.
+
+    Separate layer normalizations of the input and recurrent projections over the fused gate vector, and of the
+    cell state, which is carried normalized:
+
+        z = LN_k(x W) + LN_r(h U) + b                 (fused (i, f, c, o) vector of 4 * units)
+        c_t = LN_c(s(z_f) * c_{t-1} + s(z_i) * tanh(z_c))
+        h_t = s(z_o) * tanh(c_t)
+
+    (Ba, Kiros & Hinton 2016.) The normalizations are sublayers `kernel_norm`, `recurrent_norm`, `state_norm`.
+
+    Args:
+{args}
+
+    Input shape:
+        `inputs` (batch, features) and `states` [h (batch, units), c (batch, units)].
+
+    Output shape:
+        `h_t` (batch, units) and the new states [h_t, c_t].
+
+    Example:
+
+    >>> rnn = keras.layers.RNN(keras_dlx.layers.LayerNormLSTMCell(16))
+    >>> rnn(keras.random.normal((4, 10, 8))).shape
+    (4, 16)
+
+    Reference:
+        - [Ba, Kiros & Hinton 2016, Layer Normalization](https://arxiv.org/abs/1607.06450)
+    """.replace("{args}", _ARGS)
+
+    def __init__(self, units, norm_gamma_initializer="ones", norm_beta_initializer="zeros", norm_epsilon=1e-3,
+                 **kwargs):
+        super().__init__(units, **kwargs)
+        self.norm_gamma_initializer = args.initializer("norm_gamma_initializer", norm_gamma_initializer)
+        self.norm_beta_initializer = args.initializer("norm_beta_initializer", norm_beta_initializer)
+        self.norm_epsilon = args.positive_float("norm_epsilon", norm_epsilon)
+        self.kernel_norm = self._norm("kernel_norm")
+        self.recurrent_norm = self._norm("recurrent_norm")
+        self.state_norm = self._norm("state_norm")
+
+    def _norm(self, name):
+        return keras.layers.LayerNormalization(epsilon=self.norm_epsilon, gamma_initializer=self.norm_gamma_initializer,
+                                               beta_initializer=self.norm_beta_initializer,
+                                               dtype=self.dtype_policy, name=name)
+
+    def build_extra(self):
+        self.kernel_norm.build((None, 4 * self.units))
+        self.recurrent_norm.build((None, 4 * self.units))
+        self.state_norm.build((None, self.units))
+
+    def project(self, inputs):
+        return self.kernel_norm(ops.matmul(inputs, self.kernel))
+
+    def step(self, z_x, h, c):
+        z = z_x + self.recurrent_norm(self.recurrent(h))
+        if self.use_bias:
+            z = z + self.bias
+        z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)
+        c_new = self.state_norm(self.recurrent_activation(z_f) * c
+                                + self.recurrent_activation(z_i) * self.activation(z_c))
+        return self.recurrent_activation(z_o) * self.activation(c_new), c_new
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "norm_gamma_initializer": keras.initializers.serialize(self.norm_gamma_initializer),
+            "norm_beta_initializer": keras.initializers.serialize(self.norm_beta_initializer),
+            "norm_epsilon": self.norm_epsilon,
+        })
+        return config
+
+
+@keras.saving.register_keras_serializable(package="keras_dlx")
+class LayerNormLSTM(LSTMVariant):
+    __doc__ = """Layer-normalized LSTM layer (TensorFlow Addons semantics), input projection and its norm hoisted.
+
+    Runs `LayerNormLSTMCell` (see its formulas) over a sequence; `LN_k(x W)` for all time steps is computed
+    before the loop. Everything `keras.layers.RNN` offers works (masking, `return_sequences`, `return_state`,
+    `go_backwards`, `stateful`, `unroll`, `Bidirectional`).
+
+    Args:
+{args}
+        return_sequences, return_state, go_backwards, stateful, unroll: as in `keras.layers.LSTM`.
+
+    Input shape:
+        3D tensor (batch, timesteps, features).
+
+    Output shape:
+        (batch, units), or (batch, timesteps, units) with `return_sequences`; plus [h, c] with `return_state`.
+
+    Example:
+
+    >>> layer = keras_dlx.layers.LayerNormLSTM(32, return_state=True)
+    >>> output, h, c = layer(keras.random.normal((4, 10, 8)))
+
+    Reference:
+        - [Ba, Kiros & Hinton 2016, Layer Normalization](https://arxiv.org/abs/1607.06450)
+    """.replace("{args}", _ARGS)
+
+    cell_class = LayerNormLSTMCell

@@ -1,0 +1,95 @@
+"""LSTM with peephole connections (Gers & Schmidhuber 2000)."""
+
+import keras
+from keras import ops
+
+from keras_dlx.layers.recurrent.lstm_variant import LSTMVariant, LSTMVariantCell
+
+_ARGS = """        units: int > 0, dimensionality of the state and output.
+        activation, recurrent_activation, use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
+        unit_forget_bias, kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
+        recurrent_constraint, bias_constraint, dropout (in [0, 1)), recurrent_dropout (in [0, 1)), seed: as in
+        `keras.layers.LSTM`. The peephole vectors use `kernel_initializer`, `kernel_regularizer` and
+        `kernel_constraint`, as in TensorFlow Addons."""
+
+
+@keras.saving.register_keras_serializable(package="keras_dlx")
+class PeepholeLSTMCell(LSTMVariantCell):
+    __doc__ = """LSTM cell with diagonal peephole connections (TensorFlow Addons / tf.keras.experimental semantics).
+
+    The gates look at the cell state: input and forget gates at `c_{t-1}`, the output gate at the new `c_t`:
+
+        i = s(x W_i + h U_i + b_i + p_i * c_{t-1})      f = s(x W_f + h U_f + b_f + p_f * c_{t-1})
+        c_t = f * c_{t-1} + i * tanh(x W_c + h U_c + b_c)
+        o = s(x W_o + h U_o + b_o + p_o * c_t)          h_t = o * tanh(c_t)
+
+    Gate order in the fused `kernel`, `recurrent_kernel` and `bias` is (i, f, c, o), as in `keras.layers.LSTMCell`,
+    and the peepholes are the vectors `input_gate_peephole_weights`, `forget_gate_peephole_weights` and
+    `output_gate_peephole_weights` of shape (units,): a TensorFlow Addons `PeepholeLSTMCell` transfers weight by
+    weight, in the same order (kernel, recurrent_kernel, bias, then the three peepholes). With zero peepholes it is
+    `keras.layers.LSTMCell`.
+
+    Args:
+{args}
+
+    Input shape:
+        `inputs` (batch, features) and `states` [h (batch, units), c (batch, units)].
+
+    Output shape:
+        `h_t` (batch, units) and the new states [h_t, c_t].
+
+    Example:
+
+    >>> rnn = keras.layers.RNN(keras_dlx.layers.PeepholeLSTMCell(16))
+    >>> rnn(keras.random.normal((4, 10, 8))).shape
+    (4, 16)
+
+    Reference:
+        - [Gers & Schmidhuber 2000, Recurrent nets that time and count](https://doi.org/10.1109/IJCNN.2000.861302)
+    """.replace("{args}", _ARGS)
+
+    def build_extra(self):
+        for gate in ("input", "forget", "output"):
+            setattr(self, f"{gate}_gate_peephole_weights", self.add_weight(
+                name=f"{gate}_gate_peephole_weights", shape=(self.units,), initializer=self.kernel_initializer,
+                regularizer=self.kernel_regularizer, constraint=self.kernel_constraint))
+
+    def step(self, z_x, h, c):
+        z_i, z_f, z_c, z_o = ops.split(z_x + self.recurrent(h), 4, axis=-1)
+        i = self.recurrent_activation(z_i + self.input_gate_peephole_weights * c)
+        f = self.recurrent_activation(z_f + self.forget_gate_peephole_weights * c)
+        c_new = f * c + i * self.activation(z_c)
+        o = self.recurrent_activation(z_o + self.output_gate_peephole_weights * c_new)
+        return o * self.activation(c_new), c_new
+
+
+@keras.saving.register_keras_serializable(package="keras_dlx")
+class PeepholeLSTM(LSTMVariant):
+    __doc__ = """LSTM layer with peephole connections, as fast as `keras.layers.LSTM` on CPU.
+
+    Runs `PeepholeLSTMCell` (see its formulas) over a sequence. The input projection of all time steps is one
+    matmul before the loop, so each step only multiplies the recurrent state. Everything
+    `keras.layers.RNN` offers works: masking (padded steps keep the previous state), `return_sequences`,
+    `return_state`, `go_backwards`, `stateful`, `unroll`, `initial_state`, `keras.layers.Bidirectional`.
+
+    Args:
+{args}
+        return_sequences, return_state, go_backwards, stateful, unroll: as in `keras.layers.LSTM`.
+
+    Input shape:
+        3D tensor (batch, timesteps, features).
+
+    Output shape:
+        (batch, units), or (batch, timesteps, units) with `return_sequences`; plus [h, c] with `return_state`.
+
+    Example:
+
+    >>> layer = keras_dlx.layers.PeepholeLSTM(32, return_sequences=True)
+    >>> layer(keras.random.normal((4, 10, 8))).shape
+    (4, 10, 32)
+
+    Reference:
+        - [Gers, Schraudolph & Schmidhuber 2002, Learning precise timing with LSTM recurrent networks](https://www.jmlr.org/papers/v3/gers02a.html)
+    """.replace("{args}", _ARGS)
+
+    cell_class = PeepholeLSTMCell
