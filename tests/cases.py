@@ -83,4 +83,14 @@ NORMALIZATION = [
          (2, 4, 4, 4), "weight-norm-group-conv-transpose"),
 ]
 
-ALL = CONVOLUTION + NORMALIZATION
+RECURRENT = [
+    case(layers.PeepholeLSTM, dict(units=4), (2, 5, 3), "peephole-lstm"),
+    case(layers.PeepholeLSTM, dict(units=3, return_sequences=True, go_backwards=True, dropout=0.1,
+                                   recurrent_dropout=0.1), (2, 4, 3), "peephole-lstm-sequences-dropout"),
+    case(layers.CoupledLSTM, dict(units=4, use_peepholes=True, return_sequences=True), (2, 5, 3),
+         "coupled-lstm-peepholes"),
+    case(layers.CoupledLSTM, dict(units=4), (2, 5, 3), "coupled-lstm"),
+    case(layers.LayerNormLSTM, dict(units=4), (2, 5, 3), "layer-norm-lstm"),
+]
+
+ALL = CONVOLUTION + NORMALIZATION + RECURRENT
