@@ -64,3 +64,27 @@ def table(rows):
         lines.append(f"| {row['name']:<62} | {row['ours_ms']:>9.1f} | {row['peer_ms']:>9.1f} | "
                      f"{row['ratio']:>7.3f} | {text:>10} | {verdict(row):>6} |")
     return "\n".join(lines)
+
+
+def main(cases, shape, description, argv=None, repeats_for=None):
+    """The command line every benchmark module shares: `--repeats`, `--jit`, `--only`, then the table.
+
+    `cases` is a list of (name, ours factory, peer factory, target); `repeats_for(name, default)` may lower the
+    repeats of a slow peer.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--jit", action="store_true", help="compile both steps with XLA")
+    parser.add_argument("--only", default=None, help="run the benchmarks whose name contains this text")
+    args = parser.parse_args(argv)
+    rows = []
+    for name, ours, peer, target in cases:
+        if args.only and args.only not in name:
+            continue
+        repeats = repeats_for(name, args.repeats) if repeats_for else args.repeats
+        rows.append(compare(name, ours, peer, shape, target, repeats=repeats, jit_compile=args.jit))
+        print(table(rows[-1:]).splitlines()[-1], flush=True)
+    print(f"\ninput {shape}, jit_compile={args.jit}, keras {keras.__version__}")
+    print(table(rows))

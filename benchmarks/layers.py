@@ -4,14 +4,13 @@ Batch 32, 56x56x64 input, 64 filters, 3x3 kernels, TensorFlow backend, forward+b
 Targets come from the foundation issue; ratio = ours / peer (lower is faster).
 """
 
-import argparse
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 
-from benchmarks.harness import compare, table  # noqa: E402
+from benchmarks import harness  # noqa: E402
 from keras_dlx import layers  # noqa: E402
 
 SHAPE = (32, 56, 56, 64)
@@ -49,21 +48,9 @@ def cases():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeats", type=int, default=15)
-    parser.add_argument("--jit", action="store_true", help="compile both steps with XLA")
-    parser.add_argument("--only", default=None, help="run the benchmarks whose name contains this text")
-    args = parser.parse_args(argv)
-    rows = []
-    for name, ours, peer, target in cases():
-        if args.only and args.only not in name:
-            continue
-        # The XLA grouped-conv peer takes seconds per step; fewer repeats keep the run short.
-        repeats = 3 if "keras Conv2D(groups" in name else args.repeats
-        rows.append(compare(name, ours, peer, SHAPE, target, repeats=repeats, jit_compile=args.jit))
-        print(table(rows[-1:]).splitlines()[-1], flush=True)
-    print(f"\nbatch {SHAPE[0]}, input {SHAPE[1:]}, jit_compile={args.jit}, keras {keras.__version__}")
-    print(table(rows))
+    # The XLA grouped-conv peer takes seconds per step; fewer repeats keep the run short.
+    harness.main(cases(), SHAPE, __doc__, argv,
+                 repeats_for=lambda name, default: 3 if "keras Conv2D(groups" in name else default)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ Batch 32, 56x56x64 input, forward+backward train steps, TensorFlow backend; rati
 Targets come from the normalization issue.
 """
 
-import argparse
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -12,7 +11,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from benchmarks.harness import compare, table  # noqa: E402
+from benchmarks import harness  # noqa: E402
 from keras_dlx import layers  # noqa: E402
 
 SHAPE = (32, 56, 56, 64)
@@ -43,19 +42,7 @@ def extra_cases():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeats", type=int, default=15)
-    parser.add_argument("--jit", action="store_true", help="compile both steps with XLA")
-    parser.add_argument("--only", default=None, help="run the benchmarks whose name contains this text")
-    args = parser.parse_args(argv)
-    rows = []
-    for name, ours, peer, target in cases():
-        if args.only and args.only not in name:
-            continue
-        rows.append(compare(name, ours, peer, SHAPE, target, repeats=args.repeats, jit_compile=args.jit))
-        print(table(rows[-1:]).splitlines()[-1], flush=True)
-    print(f"\nbatch {SHAPE[0]}, input {SHAPE[1:]}, jit_compile={args.jit}, keras {keras.__version__}")
-    print(table(rows))
+    harness.main(cases(), SHAPE, __doc__, argv)
 
 
 if __name__ == "__main__":

@@ -4,14 +4,13 @@ Batch 32, 100 steps, 64 inputs, 128 units, forward+backward train steps, TensorF
 peer (lower is faster). Targets come from the recurrent issue (<= 1.10 for Peephole and Coupled).
 """
 
-import argparse
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 
-from benchmarks.harness import compare, table  # noqa: E402
+from benchmarks import harness  # noqa: E402
 from keras_dlx import layers  # noqa: E402
 
 SHAPE = (32, 100, 64)
@@ -32,20 +31,7 @@ def cases():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeats", type=int, default=15)
-    parser.add_argument("--jit", action="store_true", help="compile both steps with XLA")
-    parser.add_argument("--only", default=None, help="run the benchmarks whose name contains this text")
-    args = parser.parse_args(argv)
-    rows = []
-    for name, ours, peer, target in cases():
-        if args.only and args.only not in name:
-            continue
-        rows.append(compare(name, ours, peer, SHAPE, target, repeats=args.repeats, jit_compile=args.jit))
-        print(table(rows[-1:]).splitlines()[-1], flush=True)
-    print(f"\nbatch {SHAPE[0]}, {SHAPE[1]} steps, {SHAPE[2]} inputs, {UNITS} units, jit_compile={args.jit}, "
-          f"keras {keras.__version__}")
-    print(table(rows))
+    harness.main(cases(), SHAPE, __doc__, argv)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 import keras
 from keras import ops
 
-from keras_dlx.layers.normalization.group_normalization import channel_axis
+from keras_dlx.layers.normalization.common import (channel_axis, from_float32_channels_last, integer_axis,
+                                                   to_float32_channels_last)
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
 
@@ -54,9 +55,7 @@ class FilterResponseNormalization(keras.layers.Layer):
                  gamma_constraint=None, tau_constraint=None, **kwargs):
         super().__init__(**kwargs)
         self.epsilon = args.positive_float("epsilon", epsilon)
-        if not isinstance(axis, int) or isinstance(axis, bool):
-            args.invalid("axis", axis, "an integer")
-        self.axis = axis
+        self.axis = integer_axis(axis)
         self.use_tlu = args.boolean("use_tlu", use_tlu)
         self.learned_epsilon = args.boolean("learned_epsilon", learned_epsilon)
         self.learned_epsilon_constant = args.positive_float("learned_epsilon_constant", learned_epsilon_constant)
@@ -90,9 +89,7 @@ class FilterResponseNormalization(keras.layers.Layer):
 
     def call(self, inputs):
         rank, axis = len(inputs.shape), self._channel_axis
-        x = inputs if axis == rank - 1 else ops.moveaxis(inputs, axis, -1)
-        if keras.backend.standardize_dtype(x.dtype) in ("float16", "bfloat16"):
-            x = ops.cast(x, "float32")
+        x = to_float32_channels_last(inputs, axis)
         nu2 = ops.mean(ops.square(x), axis=tuple(range(1, rank - 1)), keepdims=True)
         epsilon = self.epsilon
         if self.eps_learned is not None:
@@ -100,8 +97,7 @@ class FilterResponseNormalization(keras.layers.Layer):
         y = x * (ops.rsqrt(nu2 + epsilon) * ops.cast(self.gamma, x.dtype)) + ops.cast(self.beta, x.dtype)
         if self.tau is not None:
             y = ops.maximum(y, ops.cast(self.tau, x.dtype))
-        y = ops.cast(y, self.compute_dtype)
-        return y if axis == rank - 1 else ops.moveaxis(y, -1, axis)
+        return from_float32_channels_last(y, axis, self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

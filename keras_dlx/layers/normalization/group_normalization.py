@@ -3,20 +3,9 @@
 import keras
 from keras import ops
 
+from keras_dlx.layers.normalization.common import add_gamma_beta, channel_axis, integer_axis
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
-
-_LOW_PRECISION = ("float16", "bfloat16")
-
-
-def channel_axis(layer, input_shape, axis):
-    """The non-negative channel axis of an input, or a ValueError naming `axis`."""
-    rank = len(input_shape)
-    if not -rank <= axis < rank or axis in (0, -rank):
-        raise ValueError(f"Invalid `axis` for layer '{layer.name}': expected a non-batch axis of the "
-                         f"{rank}D input (1 to {rank - 1}, or -{rank - 1} to -1). Received: axis={axis}")
-    return axis % rank
-
 
 @keras.saving.register_keras_serializable(package="keras_dlx")
 class GroupNormalization(keras.layers.Layer):
@@ -68,9 +57,7 @@ class GroupNormalization(keras.layers.Layer):
         if groups != -1:
             groups = args.positive_int("groups", groups)
         self.groups = groups
-        if not isinstance(axis, int) or isinstance(axis, bool):
-            args.invalid("axis", axis, "an integer")
-        self.axis = axis
+        self.axis = integer_axis(axis)
         self.epsilon = args.positive_float("epsilon", epsilon)
         self.center = args.boolean("center", center)
         self.scale = args.boolean("scale", scale)
@@ -94,13 +81,7 @@ class GroupNormalization(keras.layers.Layer):
                 f"Invalid `groups` for layer '{self.name}': it must divide the {channels} channels of the input. "
                 f"Received: groups={self.groups} (input_shape={tuple(input_shape)})")
         self._channel_axis, self._group_count, self._rank = axis, groups, len(input_shape)
-        self.gamma = self.beta = None
-        if self.scale:
-            self.gamma = self.add_weight(name="gamma", shape=(channels,), initializer=self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
-        if self.center:
-            self.beta = self.add_weight(name="beta", shape=(channels,), initializer=self.beta_initializer,
-                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+        add_gamma_beta(self, channels)
         self.input_spec = keras.layers.InputSpec(ndim=len(input_shape), axes={axis: channels})
 
     def call(self, inputs):
@@ -110,8 +91,8 @@ class GroupNormalization(keras.layers.Layer):
         # (N, ..., C, ...) -> (N, ..., G, C/G, ...): a free reshape; statistics over all but N and G.
         grouped_shape = tuple(shape[:axis]) + (groups, channels // groups) + tuple(shape[axis + 1:])
         x = ops.reshape(inputs, grouped_shape)
-        if keras.backend.standardize_dtype(x.dtype) in _LOW_PRECISION:
-            x = ops.cast(x, "float32")
+        if keras.backend.standardize_dtype(x.dtype) in ("float16", "bfloat16"):
+            x = ops.cast(x, "float32")  # statistics in float32: x^2 of a float16 activation of 300 overflows
         reduce_axes = tuple(i for i in range(1, rank + 1) if i != axis)
         mean, variance = ops.moments(x, axes=reduce_axes, keepdims=True)
         inv = ops.rsqrt(variance + self.epsilon)

@@ -4,7 +4,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_dlx.layers.normalization.group_normalization import channel_axis
+from keras_dlx.layers.normalization.common import (channel_axis, from_float32_channels_last, integer_axis,
+                                                   to_float32_channels_last)
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
 
@@ -83,9 +84,7 @@ class LocalResponseNormalization(keras.layers.Layer):
         self.bias = args.positive_float("bias", bias)
         self.alpha = _non_negative("alpha", alpha)
         self.beta = _non_negative("beta", beta)
-        if not isinstance(axis, int) or isinstance(axis, bool):
-            args.invalid("axis", axis, "an integer")
-        self.axis = axis
+        self.axis = integer_axis(axis)
         self.mode = args.one_of("mode", mode, ("across_channels", "within_channel"))
 
     @classmethod
@@ -139,9 +138,7 @@ class LocalResponseNormalization(keras.layers.Layer):
         return cumulative[..., self.depth:] - cumulative[..., :-self.depth]
 
     def call(self, inputs):
-        last = self._channel_axis == len(inputs.shape) - 1
-        x = inputs if last else ops.moveaxis(inputs, self._channel_axis, -1)
-        x = ops.cast(x, "float32") if keras.backend.standardize_dtype(x.dtype) in ("float16", "bfloat16") else x
+        x = to_float32_channels_last(inputs, self._channel_axis)
         base = self.bias + self.alpha * self._window_sum(ops.square(x))
         if self.beta == 0.75:  # AlexNet: base^-3/4 = rsqrt(base) * sqrt(rsqrt(base)), cheaper than pow
             inv = ops.rsqrt(base)
@@ -150,8 +147,7 @@ class LocalResponseNormalization(keras.layers.Layer):
             scale = ops.rsqrt(base)
         else:
             scale = ops.power(base, -self.beta)
-        y = ops.cast(x * scale, self.compute_dtype)
-        return y if last else ops.moveaxis(y, -1, self._channel_axis)
+        return from_float32_channels_last(x * scale, self._channel_axis, self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

@@ -4,7 +4,8 @@ import keras
 from keras import ops
 
 from keras_dlx.distribute import cross_replica_sum
-from keras_dlx.layers.normalization.group_normalization import channel_axis
+from keras_dlx.layers.normalization.common import (add_gamma_beta, channel_axis, from_float32_channels_last,
+                                                   integer_axis, to_float32_channels_last)
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
 
@@ -79,9 +80,7 @@ class SwitchableNormalization(keras.layers.Layer):
                  beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
                  **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(axis, int) or isinstance(axis, bool):
-            args.invalid("axis", axis, "an integer")
-        self.axis = axis
+        self.axis = integer_axis(axis)
         self.momentum = args.unit_interval("momentum", momentum, closed_right=True)
         self.epsilon = args.positive_float("epsilon", epsilon)
         self.center = args.boolean("center", center)
@@ -111,13 +110,7 @@ class SwitchableNormalization(keras.layers.Layer):
         channels = args.known_channels(self, input_shape, self._channel_axis)
         self._spatial = len(input_shape) > 2
         count = len(self.statistics)
-        self.gamma = self.beta = None
-        if self.scale:
-            self.gamma = self.add_weight(name="gamma", shape=(channels,), initializer=self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
-        if self.center:
-            self.beta = self.add_weight(name="beta", shape=(channels,), initializer=self.beta_initializer,
-                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+        add_gamma_beta(self, channels)
         self.mean_weight = self.add_weight(name="mean_weight", shape=(count,), initializer="ones")
         self.var_weight = self.add_weight(name="var_weight", shape=(count,), initializer="ones")
         if self.use_batch_stats:
@@ -170,9 +163,7 @@ class SwitchableNormalization(keras.layers.Layer):
 
     def call(self, inputs, training=None):
         rank, axis = len(inputs.shape), self._channel_axis
-        x = inputs if axis == rank - 1 else ops.moveaxis(inputs, axis, -1)
-        if keras.backend.standardize_dtype(x.dtype) in ("float16", "bfloat16"):
-            x = ops.cast(x, "float32")
+        x = to_float32_channels_last(inputs, axis)
         batch = ops.shape(x)[0]
         if self._spatial:
             spatial_axes = tuple(range(1, rank - 1))
@@ -215,8 +206,7 @@ class SwitchableNormalization(keras.layers.Layer):
         shift = -mean * scale
         if self.beta is not None:
             shift = shift + ops.cast(self.beta, x.dtype)
-        y = ops.cast(x * scale + shift, self.compute_dtype)
-        return y if axis == rank - 1 else ops.moveaxis(y, -1, axis)
+        return from_float32_channels_last(x * scale + shift, axis, self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

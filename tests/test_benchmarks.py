@@ -1,0 +1,19 @@
+"""The benchmark harness runs, and every benchmark case builds its layers (timing itself is not tested)."""
+
+import keras
+import pytest
+
+from benchmarks import harness, layers, normalization, recurrent
+
+
+def test_compare_reports_a_ratio_and_a_verdict():
+    row = harness.compare("dense", lambda: keras.layers.Dense(3), lambda: keras.layers.Dense(3), (4, 5),
+                          target=("<=", 1e9), repeats=2)
+    assert row["ratio"] > 0 and harness.verdict(row) == "ok"
+    assert "dense" in harness.table([row])
+
+
+@pytest.mark.parametrize("module", [layers, normalization, recurrent])
+def test_every_case_builds(module):
+    for name, ours, peer, target in module.cases():
+        assert isinstance(ours(), keras.layers.Layer) and isinstance(peer(), keras.layers.Layer), name
