@@ -93,4 +93,11 @@ RECURRENT = [
     case(layers.LayerNormLSTM, dict(units=4), (2, 5, 3), "layer-norm-lstm"),
 ]
 
-ALL = CONVOLUTION + NORMALIZATION + RECURRENT
+ATTENTION = [
+    # The contract calls layers with one input: `mha(x)` is self-attention (fused QKV path).
+    case(layers.MultiHeadAttention, dict(num_heads=2, key_dim=3), (2, 5, 6), "mha-self"),
+    case(layers.MultiHeadAttention, dict(num_heads=3, key_dim=2, value_dim=4, output_shape=5, use_bias=False),
+         (2, 4, 6), "mha-value-dim-output-shape"),
+]
+
+ALL = ATTENTION + CONVOLUTION + NORMALIZATION + RECURRENT
