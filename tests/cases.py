@@ -100,4 +100,16 @@ ATTENTION = [
          (2, 4, 6), "mha-value-dim-output-shape"),
 ]
 
-ALL = ATTENTION + CONVOLUTION + NORMALIZATION + RECURRENT
+BLOCKS = [
+    case(layers.ConvNormAct, dict(filters=6, kernel_size=3, strides=2, padding="symmetric"), (2, 7, 7, 4),
+         "conv-norm-act-symmetric"),
+    case(layers.ConvNormAct, dict(filters=8, kernel_size=3, groups=2, norm="group", norm_groups=4,
+                                  activation="tanh"), (2, 5, 5, 4), "conv-norm-act-group-norm", normalization=True),
+    case(layers.ResidualBlock, dict(filters=4, version="v1", strides=2), (2, 6, 6, 8), "residual-v1-bottleneck"),
+    case(layers.ResidualBlock, dict(filters=4, groups=2, width_per_group=32, norm="switchable"), (2, 5, 5, 16),
+         "residual-v15-resnext-switchable"),
+    case(layers.ResidualBlock, dict(filters=6, kind="basic", version="v2", strides=2), (2, 6, 6, 4),
+         "residual-v2-basic"),
+]
+
+ALL = ATTENTION + BLOCKS + CONVOLUTION + NORMALIZATION + RECURRENT
