@@ -49,7 +49,7 @@ INVALID = {
     "momentum": st.one_of(st.floats(min_value=1.001, allow_infinity=False), st.floats(max_value=-0.001),
                           st.text(max_size=3)),
     "epsilon": st.one_of(st.floats(max_value=0), st.text(max_size=3), st.none()),
-    "use_bias": bad_bool,
+    "use_bias": bad_bool.filter(lambda v: v is not None),  # None: ConvNormAct decides from `norm`
     "shuffle": bad_bool,
     "normalization": bad_bool,
     "intermediate_normalization": bad_bool,
