@@ -17,3 +17,8 @@ def test_compare_reports_a_ratio_and_a_verdict():
 def test_every_case_builds(module):
     for name, ours, peer, target in module.cases():
         assert isinstance(ours(), keras.layers.Layer) and isinstance(peer(), keras.layers.Layer), name
+
+
+def test_block_cases_build():
+    for name, ours, peer, target in attention.block_cases():
+        assert ours().count_params() == peer().count_params(), name
