@@ -110,6 +110,13 @@ BLOCKS = [
          "residual-v15-resnext-switchable"),
     case(layers.ResidualBlock, dict(filters=6, kind="basic", version="v2", strides=2), (2, 6, 6, 4),
          "residual-v2-basic"),
+    case(layers.InceptionBlock, dict(filters_1x1=2, filters_3x3_reduce=2, filters_3x3=3, filters_5x5_reduce=1,
+                                     filters_5x5=2, filters_pool_proj=2, activation="tanh"), (2, 6, 6, 3),
+         "inception-v1"),
+    case(layers.InceptionBlock, dict(filters_1x1=2, filters_3x3_reduce=2, filters_3x3=3, filters_5x5_reduce=1,
+                                     filters_5x5=2, filters_pool_proj=2, norm="batch"), (2, 6, 6, 3),
+         "inception-v1-batch-norm"),
+    case(layers.ASPP, dict(filters=4, rates=(2, 3)), (2, 7, 7, 3), "aspp"),
 ]
 
 ALL = ATTENTION + BLOCKS + CONVOLUTION + NORMALIZATION + RECURRENT

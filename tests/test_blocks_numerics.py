@@ -111,3 +111,59 @@ def test_drop_path_drops_whole_residual_branches_in_training_only():
 def test_bad_arguments(kwargs):
     with pytest.raises(ValueError, match="Received"):
         layers.ResidualBlock(**kwargs)
+
+
+def inception_params(cin, f1, f3r, f3, f5r, f5, pp):
+    """Weights + biases of each branch's convolutions (no norm): the paper's arithmetic."""
+    return (cin * f1 + f1) + (cin * f3r + f3r) + (9 * f3r * f3 + f3) + (cin * f5r + f5r) + (25 * f5r * f5 + f5) \
+        + (cin * pp + pp)
+
+
+@pytest.mark.parametrize("name, channels", [("3a", 256), ("4e", 832), ("5b", 1024)])
+def test_inception_presets_have_the_papers_widths_and_parameters(name, channels):
+    from keras_dlx.layers.blocks.inception_block import PRESETS
+
+    config = PRESETS[name]
+    block = layers.InceptionBlock.preset(name)
+    y = block(np.zeros((1, 7, 7, config[0]), "float32"))
+    assert y.shape[-1] == channels
+    assert block.count_params() == inception_params(*config)
+
+
+def test_inception_block_equals_plain_keras_branches():
+    x = RNG.standard_normal((2, 8, 8, 12)).astype("float32")
+    block = layers.InceptionBlock(4, 3, 5, 2, 3, 6)
+    y = block(x)
+    inputs = keras.Input((8, 8, 12))
+    convs = [keras.layers.Conv2D(f, k, padding="same", activation="relu") for f, k in
+             ((4, 1), (3, 1), (5, 3), (2, 1), (3, 5), (6, 1))]
+    branches = [convs[0](inputs), convs[2](convs[1](inputs)), convs[4](convs[3](inputs)),
+                convs[5](keras.layers.MaxPooling2D(3, strides=1, padding="same")(inputs))]
+    peer = keras.Model(inputs, keras.layers.Concatenate()(branches))
+    ours = [block.branches[0][0], block.branches[1][0], block.branches[1][1], block.branches[2][0],
+            block.branches[2][1], block.branches[3][1]]
+    for conv, unit in zip(convs, ours):
+        conv.set_weights(unit.get_weights())
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(y), peer.predict(x, verbose=0), atol=1e-5)
+
+
+def test_aspp_equals_plain_keras_branches():
+    x = RNG.standard_normal((2, 9, 9, 5)).astype("float32")
+    aspp = layers.ASPP(4, rates=(2, 3), norm=None)
+    y = aspp(x)
+    inputs = keras.Input((9, 9, 5))
+    branch_convs = [keras.layers.Conv2D(4, 1, activation="relu")] + [
+        keras.layers.Conv2D(4, 3, padding="same", dilation_rate=r, activation="relu") for r in (2, 3)]
+    pool_conv = keras.layers.Conv2D(4, 1, activation="relu")
+    project = keras.layers.Conv2D(4, 1, activation="relu")
+    pooled = pool_conv(keras.layers.GlobalAveragePooling2D(keepdims=True)(inputs))
+    upsampled = keras.layers.UpSampling2D(9)(pooled)
+    peer = keras.Model(inputs, project(keras.layers.Concatenate()([c(inputs) for c in branch_convs] + [upsampled])))
+    for conv, unit in zip(branch_convs + [pool_conv, project], aspp.branches + [aspp.pool_unit, aspp.project]):
+        conv.set_weights(unit.get_weights())
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(y), peer.predict(x, verbose=0), atol=1e-5)
+
+
+def test_inception_preset_rejects_unknown_names():
+    with pytest.raises(ValueError, match="name='6a'"):
+        layers.InceptionBlock.preset("6a")

@@ -72,6 +72,11 @@ INVALID = {
     "use_tlu": bad_bool,
     "units": bad_positive_int,
     "kind": bad_choice("basic", "bottleneck"),
+    "filters_1x1": bad_positive_int,
+    "filters_5x5": bad_positive_int,
+    "filters_pool_proj": bad_positive_int,
+    "rates": st.one_of(st.just(()), st.lists(non_positive, min_size=1, max_size=3).map(tuple), st.text(max_size=2),
+                       st.integers()),
     "version": bad_choice("v1", "v1.5", "v2"),
     # None is valid for ConvNormAct (no norm); the other values are invalid everywhere.
     "norm": bad_choice("batch", "group", "switchable").filter(lambda v: v is not None),
