@@ -100,3 +100,64 @@ def test_bad_arguments_and_inputs():
     ours(x, x), peer(x, x)
     with pytest.raises(ValueError, match="mha"):
         ours.load_keras_weights(peer)
+
+
+@pytest.mark.parametrize("norm_first", [True, False])
+def test_transformer_encoder_block_equals_keras_composition(norm_first):
+    x = randn(2, 6, 16)
+    block = layers.TransformerEncoderBlock(4, 32, norm_first=norm_first)
+    block(x)
+    for w in block.weights:
+        w.assign(RNG.standard_normal(w.shape) * 0.3 + (1.0 if w.path.endswith("gamma") else 0.0))
+    mha = keras.layers.MultiHeadAttention(4, 4)
+    mha(x, x)
+    mha.set_weights(block.attention.get_weights())
+    ln1, ln2 = (keras.layers.LayerNormalization(epsilon=1e-6) for _ in range(2))
+    dense_in, dense_out = keras.layers.Dense(32, activation="gelu"), keras.layers.Dense(16)
+    for peer, ours in ((ln1, block.attention_norm), (ln2, block.mlp_norm), (dense_in, block.mlp_in),
+                       (dense_out, block.mlp_out)):
+        peer.build((None, 6, 32 if peer is dense_out else 16))
+        peer.set_weights(ours.get_weights())
+
+    def expected(causal):
+        if norm_first:
+            h = ln1(x)
+            y = x + mha(h, h, use_causal_mask=causal)
+            return y + dense_out(dense_in(ln2(y)))
+        y = ln1(x + mha(x, x, use_causal_mask=causal))
+        return ln2(y + dense_out(dense_in(y)))
+
+    for causal in (False, True):
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(block(x, use_causal_mask=causal)),
+                                   keras.ops.convert_to_numpy(expected(causal)), atol=1e-4)
+
+
+def test_sinusoidal_2d_encoding_follows_detr():
+    from keras_dlx.layers.attention.spatial_self_attention import sinusoidal_2d
+
+    h, w, c = 3, 4, 8
+    encoding = sinusoidal_2d(h, w, c).reshape(h, w, c)
+    frequencies = 10000.0 ** (-np.arange(2) / 2)
+    row, col = 2, 3
+    expected = [np.sin(row * frequencies[0]), np.cos(row * frequencies[0]), np.sin(row * frequencies[1]),
+                np.cos(row * frequencies[1]), np.sin(col * frequencies[0]), np.cos(col * frequencies[0]),
+                np.sin(col * frequencies[1]), np.cos(col * frequencies[1])]
+    np.testing.assert_allclose(encoding[row, col], expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("encoding", ["sinusoidal", "learned", None])
+def test_spatial_self_attention_is_token_attention_with_positions(encoding):
+    from keras_dlx.layers.attention.spatial_self_attention import sinusoidal_2d
+
+    x = randn(2, 3, 4, 8)
+    layer = layers.SpatialSelfAttention2D(2, position_encoding=encoding)
+    y = keras.ops.convert_to_numpy(layer(x))
+    tokens = x.reshape(2, 12, 8)
+    mha = keras.layers.MultiHeadAttention(2, 4)
+    mha(tokens, tokens)
+    mha.set_weights(layer.attention.get_weights())
+    position = {"sinusoidal": sinusoidal_2d(3, 4, 8), "learned": None, None: 0.0}[encoding]
+    if encoding == "learned":
+        position = layer.encoding.numpy()
+    expected = tokens + keras.ops.convert_to_numpy(mha(tokens + position, tokens, tokens + position))
+    np.testing.assert_allclose(y, expected.reshape(x.shape), atol=1e-5)
