@@ -123,6 +123,8 @@ BLOCKS = [
                                      filters_5x5=2, filters_pool_proj=2, norm="batch"), (2, 6, 6, 3),
          "inception-v1-batch-norm"),
     case(layers.ASPP, dict(filters=4, rates=(2, 3)), (2, 7, 7, 3), "aspp"),
+    case(layers.InceptionV3Block, dict(kind="a", pool_features=4), (2, 5, 5, 3), "inception-v3-a"),
+    case(layers.InceptionV3Block, dict(kind="e"), (2, 3, 3, 2), "inception-v3-e"),
 ]
 
 ALL = ATTENTION + BLOCKS + CONVOLUTION + NORMALIZATION + RECURRENT

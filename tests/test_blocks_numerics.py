@@ -18,9 +18,9 @@ def randomize_batch_norms(model, names):
     for name in names:
         layer = model.get_layer(name)
         if isinstance(layer, keras.layers.BatchNormalization):
-            gamma, beta, mean, var = (w.shape for w in layer.weights)
-            layer.set_weights([RNG.uniform(0.5, 1.5, gamma), RNG.normal(0, 0.1, beta), RNG.normal(0, 0.1, mean),
-                               RNG.uniform(0.5, 1.5, var)])
+            values = [RNG.uniform(0.5, 1.5, w.shape) if w.name in ("gamma", "moving_variance")
+                      else RNG.normal(0, 0.1, w.shape) for w in layer.weights]
+            layer.set_weights(values)
 
 
 def transfer(model, prefix, mapping):
@@ -167,3 +167,34 @@ def test_aspp_equals_plain_keras_branches():
 def test_inception_preset_rejects_unknown_names():
     with pytest.raises(ValueError, match="name='6a'"):
         layers.InceptionBlock.preset("6a")
+
+
+def creation_index(layer):
+    # Keras names unnamed layers conv2d, conv2d_1, conv2d_2, ... in creation order.
+    suffix = layer.name.rsplit("_", 1)[-1]
+    return int(suffix) if suffix.isdigit() else 0
+
+
+@pytest.mark.slow
+def test_inception_v3_blocks_reproduce_keras_inception_v3():
+    model = keras.applications.InceptionV3(weights=None, include_top=False, input_shape=(139, 139, 3))
+    for kind, before, after, kwargs in (("a", "mixed0", "mixed1", dict(pool_features=64)),
+                                        ("b", "mixed2", "mixed3", {}),
+                                        ("c", "mixed3", "mixed4", dict(channels_7x7=128)),
+                                        ("d", "mixed7", "mixed8", {}),
+                                        ("e", "mixed8", "mixed9", {})):
+        peer = keras_block(model, before, after)
+        convs = sorted((l for l in peer.layers if isinstance(l, keras.layers.Conv2D)), key=creation_index)
+        norms = sorted((l for l in peer.layers if isinstance(l, keras.layers.BatchNormalization)),
+                       key=creation_index)
+        randomize_batch_norms(peer, [n.name for n in norms])
+        x = RNG.standard_normal((2,) + tuple(peer.input.shape[1:])).astype("float32")
+        block = layers.InceptionV3Block(kind, **kwargs)
+        block(x)
+        assert len(block.units) == len(convs) == len(norms)
+        for unit, conv, norm in zip(block.units, convs, norms):
+            unit.conv.set_weights(conv.get_weights())
+            unit.norm_layer.set_weights(norm.get_weights())
+        assert block.count_params() == peer.count_params(), kind
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(block(x)), peer.predict(x, verbose=0), atol=1e-4,
+                                   err_msg=f"kind {kind}")

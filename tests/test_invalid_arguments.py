@@ -71,7 +71,11 @@ INVALID = {
     "data_init": bad_bool,
     "use_tlu": bad_bool,
     "units": bad_positive_int,
-    "kind": bad_choice("basic", "bottleneck"),
+    # Both ResidualBlock's and InceptionV3Block's kinds are excluded, so a value is invalid for either.
+    "kind": bad_choice("basic", "bottleneck", "a", "b", "c", "d", "e"),
+    "pool_features": bad_positive_int,
+    "channels_7x7": bad_positive_int,
+    "norm_scale": bad_bool,
     "filters_1x1": bad_positive_int,
     "filters_5x5": bad_positive_int,
     "filters_pool_proj": bad_positive_int,

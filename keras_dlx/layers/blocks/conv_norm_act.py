@@ -25,6 +25,7 @@ class ConvNormAct(keras.layers.Layer):
         use_bias: bool, bias in the convolution. Defaults to False when there is a norm, True otherwise.
         momentum, epsilon: of the normalization. Default to 0.99 and 1e-3.
         norm_groups: groups of a GroupNormalization. Defaults to 32.
+        norm_scale: bool, a learned scale in the norm (Keras's InceptionV3 has none). Defaults to True.
         data_format, kernel_initializer, kernel_regularizer: as in `keras.layers.Conv2D`.
 
     Input shape:
@@ -44,7 +45,8 @@ class ConvNormAct(keras.layers.Layer):
     """
 
     def __init__(self, filters, kernel_size, strides=1, padding="same", dilation_rate=1, groups=1, norm="batch",
-                 activation="relu", use_bias=None, momentum=0.99, epsilon=1e-3, norm_groups=32, data_format=None,
+                 activation="relu", use_bias=None, momentum=0.99, epsilon=1e-3, norm_groups=32, norm_scale=True,
+                 data_format=None,
                  kernel_initializer="glorot_uniform", kernel_regularizer=None, **kwargs):
         super().__init__(**kwargs)
         self.padding = args.one_of("padding", padding, ("same", "valid", "symmetric"))
@@ -53,6 +55,7 @@ class ConvNormAct(keras.layers.Layer):
         self.momentum = args.unit_interval("momentum", momentum, closed_right=True)
         self.epsilon = args.positive_float("epsilon", epsilon)
         self.norm_groups = args.positive_int("norm_groups", norm_groups)
+        self.norm_scale = args.boolean("norm_scale", norm_scale)
         self.activation = args.activation("activation", activation)
         self.conv = GroupConv2D(filters, kernel_size, strides=strides,
                                 padding="valid" if self.padding == "symmetric" else self.padding,
@@ -67,7 +70,8 @@ class ConvNormAct(keras.layers.Layer):
                                                   dtype=self.dtype_policy, name="pad")
         axis = -1 if self.data_format == "channels_last" else 1
         self.norm_layer = None if self.norm is None else make_norm(
-            self.norm, axis, self.momentum, self.epsilon, self.norm_groups, self.dtype_policy, "norm")
+            self.norm, axis, self.momentum, self.epsilon, self.norm_groups, self.dtype_policy, "norm",
+            scale=self.norm_scale)
 
     def build(self, input_shape):
         shape = tuple(input_shape)
@@ -101,5 +105,5 @@ class ConvNormAct(keras.layers.Layer):
             "kernel_regularizer": keras.regularizers.serialize(conv.kernel_regularizer),
         })
         config.update(config_arguments(self, (
-            "padding", "norm", "activation", "use_bias", "momentum", "epsilon", "norm_groups")))
+            "padding", "norm", "activation", "use_bias", "momentum", "epsilon", "norm_groups", "norm_scale")))
         return config
