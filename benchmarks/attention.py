@@ -1,4 +1,5 @@
-"""Attention and blocks vs Keras: `python -m benchmarks.attention [--repeats 15] [--jit] [--only NAME]`.
+"""Attention and blocks vs Keras: `python -m benchmarks.attention [--repeats 15] [--jit] [--only NAME]`,
+`python -m benchmarks.attention --memory` for peak memory against sequence length.
 
 Self-attention, batch 8, 512 tokens, 8 heads x 64 (model width 512); a ResNet-50 stage 2 (three bottleneck
 blocks, batch 16, 56x56x64) of ResidualBlocks against the same structure from plain Keras layers. Forward+
@@ -64,7 +65,46 @@ def block_cases():
     return [("ResidualBlock x3 (ResNet-50 stage 2) / plain Keras layers", our_stage, keras_stage, ("<=", 1.05))]
 
 
+MEMORY_PROBE = """
+import os, resource, sys
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+import tensorflow as tf
+from benchmarks.attention import KerasSelfAttention
+from benchmarks.harness import train_step
+from keras_dlx import layers
+length, which = int(sys.argv[1]), sys.argv[2]
+layer = layers.MultiHeadAttention(8, 64) if which == "ours" else KerasSelfAttention(num_heads=8, key_dim=64)
+step = train_step(layer, tf.random.normal((8, length, 512)))
+step()  # trace and compile first: only the step itself is measured
+rss = int(next(l for l in open("/proc/self/status") if l.startswith("VmRSS")).split()[1])
+step()
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss) / 1024)
+"""
+
+
+def memory_table(lengths=(256, 512, 1024, 2048)):
+    """Peak resident memory added by one train step (MiB), per sequence length, each in a fresh process."""
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    print("\n| tokens | ours MiB | keras MiB |\n|---:|---:|---:|")
+    for length in lengths:
+        row = []
+        for which in ("ours", "keras"):
+            done = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(length), which], capture_output=True,
+                                  text=True, cwd=root, env={**os.environ, "PYTHONPATH": root})
+            row.append(float(done.stdout.split()[-1]) if done.returncode == 0 else float("nan"))
+        print(f"| {length} | {row[0]:.0f} | {row[1]:.0f} |", flush=True)
+
+
 def main(argv=None):
+    import sys
+
+    argv = sys.argv[1:] if argv is None else argv
+    if "--memory" in argv:
+        memory_table()
+        return
     harness.main(cases(), SHAPE, __doc__, argv)
     harness.main(block_cases(), STAGE_SHAPE, __doc__, argv)
 
