@@ -98,6 +98,8 @@ ATTENTION = [
     case(layers.MultiHeadAttention, dict(num_heads=2, key_dim=3), (2, 5, 6), "mha-self"),
     case(layers.MultiHeadAttention, dict(num_heads=3, key_dim=2, value_dim=4, output_shape=5, use_bias=False),
          (2, 4, 6), "mha-value-dim-output-shape"),
+    case(layers.MultiHeadAttention, dict(num_heads=2, key_dim=2, attention_axes=(2,)), (2, 3, 4, 5),
+         "mha-4d-attention-axes"),
     case(layers.TransformerEncoderBlock, dict(num_heads=2, mlp_dim=8), (2, 5, 6), "transformer-pre-norm"),
     case(layers.TransformerEncoderBlock, dict(num_heads=3, mlp_dim=4, key_dim=2, norm_first=False,
                                               activation="tanh"), (2, 4, 6), "transformer-post-norm"),

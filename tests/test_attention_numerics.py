@@ -161,3 +161,20 @@ def test_spatial_self_attention_is_token_attention_with_positions(encoding):
         position = layer.encoding.numpy()
     expected = tokens + keras.ops.convert_to_numpy(mha(tokens + position, tokens, tokens + position))
     np.testing.assert_allclose(y, expected.reshape(x.shape), atol=1e-5)
+
+
+@pytest.mark.parametrize("axes", [None, (1,), (2,), (1, 2), 2])
+def test_attention_axes_equal_keras(axes):
+    x, y = randn(2, 3, 4, 8), randn(2, 3, 4, 8)
+    ours, peer = pair(2, 4, attention_axes=axes)
+    peer(x, y)
+    ours(x, y)
+    ours.load_keras_weights(peer)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(ours(x, y)), keras.ops.convert_to_numpy(peer(x, y)),
+                               atol=1e-5)
+
+
+@pytest.mark.parametrize("axes", [(0,), (3,), (1, 1), "1", ()])
+def test_bad_attention_axes(axes):
+    with pytest.raises(ValueError, match="attention_axes"):
+        layers.MultiHeadAttention(2, 4, attention_axes=axes)(randn(2, 3, 4, 8))

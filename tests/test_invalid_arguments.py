@@ -90,6 +90,9 @@ INVALID = {
     "drop_path_rate": st.one_of(st.floats(min_value=1.0), st.floats(max_value=-1e-9), st.text(max_size=3)),
     "num_heads": bad_positive_int,
     "mlp_dim": bad_positive_int,
+    # Contract inputs have rank <= 5: the batch axis 0 and axes >= 5 are never attention axes.
+    "attention_axes": st.one_of(st.just(()), st.just((0,)), st.text(max_size=2),
+                                st.lists(st.integers(min_value=5, max_value=9), min_size=1, max_size=2).map(tuple)),
     "norm_first": bad_bool,
     "residual": bad_bool,
     "attention_dropout": st.one_of(st.floats(min_value=1.0), st.floats(max_value=-1e-9), st.text(max_size=3)),

@@ -3,6 +3,7 @@
 import math
 
 import keras
+import numpy as np
 from keras import ops
 
 from keras_dlx.utils import arguments as args
@@ -39,11 +40,15 @@ class MultiHeadAttention(keras.layers.Layer):
         dropout: float in [0, 1), dropout on the attention probabilities. Defaults to 0.
         use_bias: bool. Defaults to True.
         output_shape: int, the output feature size; defaults to the query's.
+        attention_axes: None (the sequence axis), an int or a tuple of ints: the axes attended over, jointly; the
+            other non-batch, non-feature axes act as batch axes (Keras's semantics; None attends over all of
+            them). Masks are supported for 3D inputs only; with higher ranks the returned scores have the layout
+            (batch * other axes, heads, T_q, T_v).
         kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer, activity_regularizer,
         kernel_constraint, bias_constraint, seed: as in `keras.layers.MultiHeadAttention`.
 
     Input shape:
-        query (B, T_q, D_q), value (B, T_v, D_v), key (B, T_v, D_k).
+        query (B, T_q, D_q), value (B, T_v, D_v), key (B, T_v, D_k); or higher rank with `attention_axes`.
 
     Output shape:
         (B, T_q, output_shape or D_q); with `return_attention_scores`, also (B, num_heads, T_q, T_v).
@@ -60,7 +65,7 @@ class MultiHeadAttention(keras.layers.Layer):
     """
 
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True, output_shape=None,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 attention_axes=None, kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
                  bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
                  seed=None, **kwargs):
         super().__init__(activity_regularizer=args.regularizer("activity_regularizer", activity_regularizer),
@@ -71,6 +76,13 @@ class MultiHeadAttention(keras.layers.Layer):
         self.dropout = args.unit_interval("dropout", dropout)
         self.use_bias = args.boolean("use_bias", use_bias)
         self.output_shape_ = None if output_shape is None else args.positive_int("output_shape", output_shape)
+        if isinstance(attention_axes, int) and not isinstance(attention_axes, bool):
+            attention_axes = (attention_axes,)
+        if attention_axes is not None and not (
+                isinstance(attention_axes, (tuple, list)) and attention_axes
+                and all(isinstance(a, int) and not isinstance(a, bool) for a in attention_axes)):
+            args.invalid("attention_axes", attention_axes, "None, an integer or a non-empty tuple of integers")
+        self.attention_axes = None if attention_axes is None else tuple(attention_axes)
         self.kernel_initializer = args.initializer("kernel_initializer", kernel_initializer)
         self.bias_initializer = args.initializer("bias_initializer", bias_initializer)
         self.kernel_regularizer = args.regularizer("kernel_regularizer", kernel_regularizer)
@@ -92,10 +104,20 @@ class MultiHeadAttention(keras.layers.Layer):
     def build(self, query_shape, value_shape=None, key_shape=None):
         value_shape = query_shape if value_shape is None else value_shape
         key_shape = value_shape if key_shape is None else key_shape
+        rank = len(query_shape)
         for name, shape in (("query", query_shape), ("value", value_shape), ("key", key_shape)):
-            if len(shape) != 3 or shape[-1] is None:
-                raise ValueError(f"Invalid input for layer '{self.name}': `{name}` must be 3D (batch, sequence, "
-                                 f"features) with known features. Received: input_shape={tuple(shape)}")
+            if len(shape) != rank or rank < 3 or shape[-1] is None:
+                raise ValueError(f"Invalid input for layer '{self.name}': `{name}` must have rank >= 3 (batch, "
+                                 f"..., features), the query's rank, and known features. "
+                                 f"Received: input_shape={tuple(shape)}")
+        # Keras's default: every axis but batch and features, attended jointly.
+        axes = tuple(range(1, rank - 1)) if self.attention_axes is None else self.attention_axes
+        normalized = sorted({a % rank for a in axes if -rank <= a < rank})
+        if len(normalized) != len(axes) or 0 in normalized or rank - 1 in normalized:
+            args.invalid("attention_axes", self.attention_axes,
+                         f"distinct axes of the rank-{rank} input other than the batch (0) and features ({rank - 1})")
+        self._attention_axes = tuple(normalized)
+        self._rank = rank
         h, k, v = self.num_heads, self.key_dim, self.value_dim
         out = self.output_shape_ or query_shape[-1]
         self.query_kernel = self._weight("query_kernel", (query_shape[-1], h, k), True)
@@ -117,7 +139,7 @@ class MultiHeadAttention(keras.layers.Layer):
         self.set_weights(mha.get_weights())
 
     def _project(self, x, kernel, bias):
-        y = ops.einsum("btd,dhk->bthk", x, kernel)
+        y = ops.einsum("...d,dhk->...hk", x, kernel)
         return ops.add(y, bias) if bias is not None else y
 
     def _self_projections(self, x):
@@ -164,6 +186,11 @@ class MultiHeadAttention(keras.layers.Layer):
         query_mask = getattr(query, "_keras_mask", None) if query_mask is None else query_mask
         value_mask = getattr(value, "_keras_mask", None) if value_mask is None else value_mask
         key_mask = getattr(key, "_keras_mask", None) if key_mask is None else key_mask
+        if self._rank > 3 or self._attention_axes != (1,):
+            if attention_mask is not None or use_causal_mask or query_mask is not None or value_mask is not None:
+                raise ValueError(f"Invalid call of layer '{self.name}': masks are supported for 3D inputs attending "
+                                 f"over axis 1 only. Received: attention_axes={self.attention_axes} with a mask")
+            return self._call_over_axes(query, value, key, return_attention_scores, training)
         if query is value and value is key:
             q, k, v = self._self_projections(query)
         else:
@@ -172,6 +199,42 @@ class MultiHeadAttention(keras.layers.Layer):
             v = self._project(value, self.value_kernel, self.value_bias)
         mask = self._mask(query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask)
         head_mask = None if mask is None else ops.expand_dims(mask, 1)  # (B, 1, T_q, T_v): all heads
+        attended, scores = self._attend(q, k, v, head_mask, return_attention_scores, training)
+        output = ops.einsum("bqhd,hdo->bqo", attended, self.output_kernel)
+        if self.use_bias:
+            output = ops.add(output, self.output_bias)
+        return (output, scores) if return_attention_scores else output
+
+    def _call_over_axes(self, query, value, key, return_attention_scores, training):
+        """Attention over `attention_axes` (jointly), the other non-batch axes acting as batch axes."""
+        rank, axes = self._rank, self._attention_axes
+        others = tuple(a for a in range(1, rank - 1) if a not in axes)
+        order = (0,) + others + axes + (rank - 1, rank)  # after projection: (..., heads, dim)
+
+        def to_sequences(x):
+            x = ops.transpose(x, order)
+            shape = ops.shape(x)
+            batch = shape[0]
+            for a in range(1, 1 + len(others)):
+                batch = batch * shape[a]
+            length = 1
+            for a in range(1 + len(others), rank - 1):
+                length = length * shape[a]
+            return ops.reshape(x, (batch, length) + tuple(shape[-2:])), shape
+
+        q, q_shape = to_sequences(self._project(query, self.query_kernel, self.query_bias))
+        k, _ = to_sequences(self._project(key, self.key_kernel, self.key_bias))
+        v, _ = to_sequences(self._project(value, self.value_kernel, self.value_bias))
+        attended, scores = self._attend(q, k, v, None, return_attention_scores, training)
+        attended = ops.reshape(attended, tuple(q_shape[:-1]) + (self.value_dim,))
+        attended = ops.transpose(attended, tuple(int(i) for i in np.argsort(order)))
+        output = ops.einsum("...hd,hdo->...o", attended, self.output_kernel)
+        if self.use_bias:
+            output = ops.add(output, self.output_bias)
+        return (output, scores) if return_attention_scores else output
+
+    def _attend(self, q, k, v, head_mask, return_attention_scores, training):
+        """(B, T_q, H, k), (B, T_v, H, k), (B, T_v, H, v) -> (B, T_q, H, v) and the scores if asked for."""
         scale = 1.0 / math.sqrt(self.key_dim)
         dropout = training and self.dropout > 0
         scores = None
@@ -185,10 +248,7 @@ class MultiHeadAttention(keras.layers.Layer):
             attended = ops.einsum("bhqv,bvhd->bqhd", probs, v)
         else:
             attended = ops.dot_product_attention(q, k, v, mask=head_mask, scale=scale)
-        output = ops.einsum("bqhd,hdo->bqo", attended, self.output_kernel)
-        if self.use_bias:
-            output = ops.add(output, self.output_bias)
-        return (output, scores) if return_attention_scores else output
+        return attended, scores
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         return tuple(query_shape[:-1]) + (self.output_shape_ or query_shape[-1],)
@@ -197,6 +257,8 @@ class MultiHeadAttention(keras.layers.Layer):
                             attention_mask=None, return_attention_scores=False, training=None,
                             use_causal_mask=False):
         out = keras.KerasTensor(self.compute_output_shape(query.shape), dtype=self.compute_dtype)
+        if return_attention_scores and len(query.shape) > 3:
+            return out, keras.KerasTensor((None, self.num_heads, None, None), dtype=self.compute_dtype)
         if return_attention_scores:
             scores = (query.shape[0], self.num_heads, query.shape[1], (query if value is None else value).shape[1])
             return out, keras.KerasTensor(scores, dtype=self.compute_dtype)
@@ -205,7 +267,8 @@ class MultiHeadAttention(keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update(config_arguments(self, (
-            "num_heads", "key_dim", "value_dim", "dropout", "use_bias", "kernel_initializer", "bias_initializer",
+            "num_heads", "key_dim", "value_dim", "dropout", "use_bias", "attention_axes", "kernel_initializer",
+            "bias_initializer",
             "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
             "bias_constraint", "seed")))
         config["output_shape"] = self.output_shape_
