@@ -114,8 +114,10 @@ class MultiHeadAttention(keras.layers.Layer):
         axes = tuple(range(1, rank - 1)) if self.attention_axes is None else self.attention_axes
         normalized = sorted({a % rank for a in axes if -rank <= a < rank})
         if len(normalized) != len(axes) or 0 in normalized or rank - 1 in normalized:
-            args.invalid("attention_axes", self.attention_axes,
-                         f"distinct axes of the rank-{rank} input other than the batch (0) and features ({rank - 1})")
+            raise ValueError(
+                f"Invalid `attention_axes` for layer '{self.name}': expected distinct axes of the rank-{rank} input "
+                f"other than the batch (0) and features ({rank - 1}). Received: "
+                f"attention_axes={self.attention_axes!r} for input_shape={tuple(query_shape)}")
         self._attention_axes = tuple(normalized)
         self._rank = rank
         h, k, v = self.num_heads, self.key_dim, self.value_dim
