@@ -38,6 +38,13 @@ def int_tuple(name, value, n, min_value=1):
     return tuple(int(v) for v in items)
 
 
+def seed(value):
+    """None or an integer, for the `seed` of layers with randomness."""
+    if value is not None and not _is_int(value):
+        invalid("seed", value, "an integer or None")
+    return value
+
+
 def one_of(name, value, allowed):
     """A case-insensitive string choice, returned lower-cased."""
     if not isinstance(value, str) or value.lower() not in allowed:

@@ -89,9 +89,7 @@ class MultiHeadAttention(keras.layers.Layer):
         self.bias_regularizer = args.regularizer("bias_regularizer", bias_regularizer)
         self.kernel_constraint = args.constraint("kernel_constraint", kernel_constraint)
         self.bias_constraint = args.constraint("bias_constraint", bias_constraint)
-        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
-            args.invalid("seed", seed, "an integer or None")
-        self.seed = seed
+        self.seed = args.seed(seed)
         self.seed_generator = keras.random.SeedGenerator(seed) if self.dropout > 0 else None
         self.supports_masking = True
 

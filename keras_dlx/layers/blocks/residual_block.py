@@ -85,9 +85,7 @@ class ResidualBlock(keras.layers.Layer):
         self.data_format = args.data_format(data_format)
         self.kernel_initializer = args.initializer("kernel_initializer", kernel_initializer)
         self.kernel_regularizer = args.regularizer("kernel_regularizer", kernel_regularizer)
-        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
-            args.invalid("seed", seed, "an integer or None")
-        self.seed = seed
+        self.seed = args.seed(seed)
         self.seed_generator = keras.random.SeedGenerator(seed) if self.drop_path_rate > 0 else None
         self.width = int(self.filters * self.width_per_group / 64) * self.groups
         if self.kind == "basic" and (self.groups != 1 or self.width_per_group != 64):

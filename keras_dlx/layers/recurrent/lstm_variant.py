@@ -51,9 +51,7 @@ class LSTMVariantCell(DropoutRNNCell, keras.layers.Layer):
         self.bias_constraint = args.constraint("bias_constraint", bias_constraint)
         self.dropout = args.unit_interval("dropout", dropout)
         self.recurrent_dropout = args.unit_interval("recurrent_dropout", recurrent_dropout)
-        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
-            args.invalid("seed", seed, "an integer or None")
-        self.seed = seed
+        self.seed = args.seed(seed)
         self.seed_generator = keras.random.SeedGenerator(seed=seed)
         self.state_size = [self.units, self.units]
         self.output_size = self.units
