@@ -4,6 +4,7 @@ One table of invalid-value strategies, keyed by Keras argument name, is thrown a
 the contract (tests/cases.py) for each argument that the layer's config has.
 """
 
+import os
 import string
 
 import numpy as np
@@ -140,9 +141,10 @@ def assert_names_argument_and_value(err, name, value):
     assert repr(value) in message, f"message does not show the value {value!r}: {message}"
 
 
-# derandomize: the same 300 pseudo-random configurations on every run, so CI is reproducible. To explore
-# further: `pytest tests/test_invalid_arguments.py --hypothesis-seed=N` (seeds 1-40 pass, 2026-11-23).
-@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+# The same 300 pseudo-random configurations on every run, so CI is reproducible. To explore further:
+# `KERAS_DLX_EXPLORE=1 pytest tests/test_invalid_arguments.py --hypothesis-seed=N` (seeds 1-40 pass, 2026-11-23).
+@settings(max_examples=300, deadline=None, derandomize=not os.environ.get("KERAS_DLX_EXPLORE"),
+          suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_invalid_arguments_raise_value_error_naming_them(data):
     param = data.draw(st.sampled_from(ALL), label="case")
