@@ -3,21 +3,17 @@
 import keras
 from keras import ops
 
-from keras_dlx.layers.recurrent.lstm_variant import LSTMVariant, LSTMVariantCell
+from keras_dlx.layers.recurrent.lstm_variant import LSTMVariant, LSTMVariantCell, document
 from keras_dlx.utils import arguments as args
 
 _ARGS = """        units: int > 0, dimensionality of the state and output.
         use_peepholes: bool, add diagonal peepholes to the forget gate (c_{t-1}) and output gate (c_t). Defaults
-            to False.
-        activation, recurrent_activation, use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
-        unit_forget_bias, kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
-        recurrent_constraint, bias_constraint, dropout (in [0, 1)), recurrent_dropout (in [0, 1)), seed: as in
-        `keras.layers.LSTM`."""
+            to False."""
 
 
 @keras.saving.register_keras_serializable(package="keras_dlx")
 class CoupledLSTMCell(LSTMVariantCell):
-    __doc__ = """LSTM cell with a coupled input and forget gate (CIFG): the input gate is `1 - f`.
+    __doc__ = document("""LSTM cell with a coupled input and forget gate (CIFG): the input gate is `1 - f`.
 
     Greff et al. ("LSTM: A Search Space Odyssey") found this variant as good as the full LSTM with a quarter fewer
     gate parameters: three fused gate blocks, in the order (f, c, o):
@@ -29,11 +25,7 @@ class CoupledLSTMCell(LSTMVariantCell):
     Args:
 {args}
 
-    Input shape:
-        `inputs` (batch, features) and `states` [h (batch, units), c (batch, units)].
-
-    Output shape:
-        `h_t` (batch, units) and the new states [h_t, c_t].
+{cell_shapes}
 
     Example:
 
@@ -43,7 +35,7 @@ class CoupledLSTMCell(LSTMVariantCell):
 
     Reference:
         - [Greff, Srivastava, Koutnik, Steunebrink & Schmidhuber 2017, LSTM: A Search Space Odyssey](https://arxiv.org/abs/1503.04069)
-    """.replace("{args}", _ARGS)
+    """, _ARGS)
 
     gates = 3
     forget_gate = 0
@@ -77,20 +69,14 @@ class CoupledLSTMCell(LSTMVariantCell):
 
 @keras.saving.register_keras_serializable(package="keras_dlx")
 class CoupledLSTM(LSTMVariant):
-    __doc__ = """Coupled input-forget gate LSTM layer (CIFG), with the input projection hoisted out of the loop.
+    __doc__ = document("""Coupled input-forget gate LSTM layer (CIFG), input projection hoisted out of the loop.
 
     Runs `CoupledLSTMCell` (see its formulas) over a sequence, with everything `keras.layers.RNN` offers
     (masking, `return_sequences`, `return_state`, `go_backwards`, `stateful`, `unroll`, `Bidirectional`).
 
     Args:
 {args}
-        return_sequences, return_state, go_backwards, stateful, unroll: as in `keras.layers.LSTM`.
-
-    Input shape:
-        3D tensor (batch, timesteps, features).
-
-    Output shape:
-        (batch, units), or (batch, timesteps, units) with `return_sequences`; plus [h, c] with `return_state`.
+{layer_shapes}
 
     Example:
 
@@ -100,6 +86,6 @@ class CoupledLSTM(LSTMVariant):
 
     Reference:
         - [Greff et al. 2017, LSTM: A Search Space Odyssey](https://arxiv.org/abs/1503.04069)
-    """.replace("{args}", _ARGS)
+    """, _ARGS)
 
     cell_class = CoupledLSTMCell

@@ -3,21 +3,17 @@
 import keras
 from keras import ops
 
-from keras_dlx.layers.recurrent.lstm_variant import LSTMVariant, LSTMVariantCell
+from keras_dlx.layers.recurrent.lstm_variant import LSTMVariant, LSTMVariantCell, document
 from keras_dlx.utils import arguments as args
 
 _ARGS = """        units: int > 0, dimensionality of the state and output.
         norm_gamma_initializer, norm_beta_initializer: of the three layer normalizations. Default to ones, zeros.
-        norm_epsilon: positive float, their epsilon. Defaults to 1e-3 (TensorFlow Addons).
-        activation, recurrent_activation, use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
-        unit_forget_bias, kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
-        recurrent_constraint, bias_constraint, dropout (in [0, 1)), recurrent_dropout (in [0, 1)), seed: as in
-        `keras.layers.LSTM`."""
+        norm_epsilon: positive float, their epsilon. Defaults to 1e-3 (TensorFlow Addons)."""
 
 
 @keras.saving.register_keras_serializable(package="keras_dlx")
 class LayerNormLSTMCell(LSTMVariantCell):
-    __doc__ = """LSTM cell with layer normalization, TensorFlow Addons' `LayerNormLSTMCell` semantics.
+    __doc__ = document("""LSTM cell with layer normalization, TensorFlow Addons' `LayerNormLSTMCell` semantics.
 
     Separate layer normalizations of the input and recurrent projections over the fused gate vector, and of the
     cell state, which is carried normalized:
@@ -31,11 +27,7 @@ class LayerNormLSTMCell(LSTMVariantCell):
     Args:
 {args}
 
-    Input shape:
-        `inputs` (batch, features) and `states` [h (batch, units), c (batch, units)].
-
-    Output shape:
-        `h_t` (batch, units) and the new states [h_t, c_t].
+{cell_shapes}
 
     Example:
 
@@ -45,7 +37,7 @@ class LayerNormLSTMCell(LSTMVariantCell):
 
     Reference:
         - [Ba, Kiros & Hinton 2016, Layer Normalization](https://arxiv.org/abs/1607.06450)
-    """.replace("{args}", _ARGS)
+    """, _ARGS)
 
     def __init__(self, units, norm_gamma_initializer="ones", norm_beta_initializer="zeros", norm_epsilon=1e-3,
                  **kwargs):
@@ -91,7 +83,7 @@ class LayerNormLSTMCell(LSTMVariantCell):
 
 @keras.saving.register_keras_serializable(package="keras_dlx")
 class LayerNormLSTM(LSTMVariant):
-    __doc__ = """Layer-normalized LSTM layer (TensorFlow Addons semantics), input projection and its norm hoisted.
+    __doc__ = document("""Layer-normalized LSTM layer (TensorFlow Addons semantics), input projection hoisted.
 
     Runs `LayerNormLSTMCell` (see its formulas) over a sequence; `LN_k(x W)` for all time steps is computed
     before the loop. Everything `keras.layers.RNN` offers works (masking, `return_sequences`, `return_state`,
@@ -99,13 +91,7 @@ class LayerNormLSTM(LSTMVariant):
 
     Args:
 {args}
-        return_sequences, return_state, go_backwards, stateful, unroll: as in `keras.layers.LSTM`.
-
-    Input shape:
-        3D tensor (batch, timesteps, features).
-
-    Output shape:
-        (batch, units), or (batch, timesteps, units) with `return_sequences`; plus [h, c] with `return_state`.
+{layer_shapes}
 
     Example:
 
@@ -114,6 +100,6 @@ class LayerNormLSTM(LSTMVariant):
 
     Reference:
         - [Ba, Kiros & Hinton 2016, Layer Normalization](https://arxiv.org/abs/1607.06450)
-    """.replace("{args}", _ARGS)
+    """, _ARGS)
 
     cell_class = LayerNormLSTMCell

@@ -15,6 +15,35 @@ from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
 
+_KERAS_LSTM_ARGS = """\
+        activation, recurrent_activation, use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
+        unit_forget_bias, kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
+        recurrent_constraint, bias_constraint, dropout (in [0, 1)), recurrent_dropout (in [0, 1)), seed: as in
+        `keras.layers.LSTM`."""
+
+_CELL_SHAPES = """    Input shape:
+        `inputs` (batch, features) and `states` [h (batch, units), c (batch, units)].
+
+    Output shape:
+        `h_t` (batch, units) and the new states [h_t, c_t]."""
+
+_LAYER_SHAPES = """        return_sequences, return_state, go_backwards, stateful, unroll: as in `keras.layers.LSTM`.
+
+    Input shape:
+        3D tensor (batch, timesteps, features).
+
+    Output shape:
+        (batch, units), or (batch, timesteps, units) with `return_sequences`; plus [h, c] with `return_state`."""
+
+
+def document(text, own_args):
+    """Fill a variant's docstring: `{args}` (its own arguments, then Keras's LSTM ones), `{cell_shapes}`,
+    `{layer_shapes}`."""
+    arguments = own_args + "\n" + _KERAS_LSTM_ARGS
+    return text.replace("{args}", arguments).replace("{cell_shapes}", _CELL_SHAPES).replace(
+        "{layer_shapes}", _LAYER_SHAPES)
+
+
 CELL_ARGUMENTS = (
     "units", "activation", "recurrent_activation", "use_bias", "kernel_initializer", "recurrent_initializer",
     "bias_initializer", "unit_forget_bias", "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",

@@ -3,19 +3,15 @@
 import keras
 from keras import ops
 
-from keras_dlx.layers.recurrent.lstm_variant import LSTMVariant, LSTMVariantCell
+from keras_dlx.layers.recurrent.lstm_variant import LSTMVariant, LSTMVariantCell, document
 
-_ARGS = """        units: int > 0, dimensionality of the state and output.
-        activation, recurrent_activation, use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
-        unit_forget_bias, kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
-        recurrent_constraint, bias_constraint, dropout (in [0, 1)), recurrent_dropout (in [0, 1)), seed: as in
-        `keras.layers.LSTM`. The peephole vectors use `kernel_initializer`, `kernel_regularizer` and
-        `kernel_constraint`, as in TensorFlow Addons."""
+_ARGS = """        units: int > 0, dimensionality of the state and output. The peephole vectors (units,) use
+            `kernel_initializer`, `kernel_regularizer` and `kernel_constraint`, as in TensorFlow Addons."""
 
 
 @keras.saving.register_keras_serializable(package="keras_dlx")
 class PeepholeLSTMCell(LSTMVariantCell):
-    __doc__ = """LSTM cell with diagonal peephole connections (TensorFlow Addons / tf.keras.experimental semantics).
+    __doc__ = document("""LSTM cell with diagonal peephole connections (TensorFlow Addons semantics).
 
     The gates look at the cell state: input and forget gates at `c_{t-1}`, the output gate at the new `c_t`:
 
@@ -32,11 +28,7 @@ class PeepholeLSTMCell(LSTMVariantCell):
     Args:
 {args}
 
-    Input shape:
-        `inputs` (batch, features) and `states` [h (batch, units), c (batch, units)].
-
-    Output shape:
-        `h_t` (batch, units) and the new states [h_t, c_t].
+{cell_shapes}
 
     Example:
 
@@ -46,7 +38,7 @@ class PeepholeLSTMCell(LSTMVariantCell):
 
     Reference:
         - [Gers & Schmidhuber 2000, Recurrent nets that time and count](https://doi.org/10.1109/IJCNN.2000.861302)
-    """.replace("{args}", _ARGS)
+    """, _ARGS)
 
     def build_extra(self):
         for gate in ("input", "forget", "output"):
@@ -65,7 +57,7 @@ class PeepholeLSTMCell(LSTMVariantCell):
 
 @keras.saving.register_keras_serializable(package="keras_dlx")
 class PeepholeLSTM(LSTMVariant):
-    __doc__ = """LSTM layer with peephole connections, as fast as `keras.layers.LSTM` on CPU.
+    __doc__ = document("""LSTM layer with peephole connections, as fast as `keras.layers.LSTM` on CPU.
 
     Runs `PeepholeLSTMCell` (see its formulas) over a sequence. The input projection of all time steps is one
     matmul before the loop, so each step only multiplies the recurrent state. Everything
@@ -74,13 +66,7 @@ class PeepholeLSTM(LSTMVariant):
 
     Args:
 {args}
-        return_sequences, return_state, go_backwards, stateful, unroll: as in `keras.layers.LSTM`.
-
-    Input shape:
-        3D tensor (batch, timesteps, features).
-
-    Output shape:
-        (batch, units), or (batch, timesteps, units) with `return_sequences`; plus [h, c] with `return_state`.
+{layer_shapes}
 
     Example:
 
@@ -90,6 +76,6 @@ class PeepholeLSTM(LSTMVariant):
 
     Reference:
         - [Gers, Schraudolph & Schmidhuber 2002, Learning precise timing with LSTM recurrent networks](https://www.jmlr.org/papers/v3/gers02a.html)
-    """.replace("{args}", _ARGS)
+    """, _ARGS)
 
     cell_class = PeepholeLSTMCell
