@@ -2,6 +2,7 @@
 exported and registered, `.keras` files loading without custom_objects."""
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -45,9 +46,14 @@ def test_applications_import_from_the_installed_package_outside_the_checkout():
 @pytest.mark.slow
 def test_applications_import_after_a_regular_install():
     # `pip install .` builds a wheel: every subpackage must be listed in setup.cfg, applications/ included.
-    with tempfile.TemporaryDirectory() as target, tempfile.TemporaryDirectory() as cwd:
+    with tempfile.TemporaryDirectory() as target, tempfile.TemporaryDirectory() as cwd, \
+            tempfile.TemporaryDirectory() as copy:
+        # Build from a clean copy: setuptools reuses ./build, where stale files could hide a packaging mistake.
+        source = os.path.join(copy, "src")
+        shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info",
+                                                                    "__pycache__", ".hypothesis", ".pytest_cache"))
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                        "--target", target, ROOT], check=True, capture_output=True, timeout=600)
+                        "--target", target, source], check=True, capture_output=True, timeout=600)
         env = {**os.environ, "PYTHONPATH": target}
         package, applications = run_python(IMPORT_EVERYTHING, cwd, env)
         assert package == os.path.join(target, "keras_dlx", "__init__.py")
