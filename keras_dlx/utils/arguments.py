@@ -118,3 +118,15 @@ def known_channels(layer, input_shape, channel_axis):
             f"known when the layer is built. Received: input_shape={tuple(input_shape)}"
         )
     return int(channels)
+
+
+_RESOLVERS = (("activation", activation), ("_initializer", initializer), ("_regularizer", regularizer),
+              ("_constraint", constraint))
+
+
+def keras_objects(layer, **named):
+    """Validate and set Keras objects on `layer`, each resolved by its name's suffix (the inverse of
+    `keras_dlx.utils.config.arguments`): `keras_objects(self, kernel_initializer=..., bias_regularizer=...)`."""
+    for name, value in named.items():
+        resolve = next(fn for suffix, fn in _RESOLVERS if name.endswith(suffix))
+        setattr(layer, name, resolve(name, value))

@@ -83,12 +83,9 @@ class MultiHeadAttention(keras.layers.Layer):
                 and all(isinstance(a, int) and not isinstance(a, bool) for a in attention_axes)):
             args.invalid("attention_axes", attention_axes, "None, an integer or a non-empty tuple of integers")
         self.attention_axes = None if attention_axes is None else tuple(attention_axes)
-        self.kernel_initializer = args.initializer("kernel_initializer", kernel_initializer)
-        self.bias_initializer = args.initializer("bias_initializer", bias_initializer)
-        self.kernel_regularizer = args.regularizer("kernel_regularizer", kernel_regularizer)
-        self.bias_regularizer = args.regularizer("bias_regularizer", bias_regularizer)
-        self.kernel_constraint = args.constraint("kernel_constraint", kernel_constraint)
-        self.bias_constraint = args.constraint("bias_constraint", bias_constraint)
+        args.keras_objects(self, kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
+                           kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+                           kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
         self.seed = args.seed(seed)
         self.seed_generator = keras.random.SeedGenerator(seed) if self.dropout > 0 else None
         self.supports_masking = True

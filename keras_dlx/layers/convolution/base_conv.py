@@ -48,12 +48,9 @@ class BaseConv(keras.layers.Layer):
             args.invalid("groups", groups, f"a divisor of filters={self.filters}")
         self.activation = args.activation("activation", activation)
         self.use_bias = args.boolean("use_bias", use_bias)
-        self.kernel_initializer = args.initializer("kernel_initializer", kernel_initializer)
-        self.bias_initializer = args.initializer("bias_initializer", bias_initializer)
-        self.kernel_regularizer = args.regularizer("kernel_regularizer", kernel_regularizer)
-        self.bias_regularizer = args.regularizer("bias_regularizer", bias_regularizer)
-        self.kernel_constraint = args.constraint("kernel_constraint", kernel_constraint)
-        self.bias_constraint = args.constraint("bias_constraint", bias_constraint)
+        args.keras_objects(self, kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
+                           kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+                           kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
         self.channel_axis = -1 if self.data_format == "channels_last" else 1
 
     def _input_channels(self, input_shape):

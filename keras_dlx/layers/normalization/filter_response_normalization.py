@@ -59,12 +59,11 @@ class FilterResponseNormalization(keras.layers.Layer):
         self.use_tlu = args.boolean("use_tlu", use_tlu)
         self.learned_epsilon = args.boolean("learned_epsilon", learned_epsilon)
         self.learned_epsilon_constant = args.positive_float("learned_epsilon_constant", learned_epsilon_constant)
-        for name, value in (("beta", beta_initializer), ("gamma", gamma_initializer), ("tau", tau_initializer)):
-            setattr(self, f"{name}_initializer", args.initializer(f"{name}_initializer", value))
-        for name, value in (("beta", beta_regularizer), ("gamma", gamma_regularizer), ("tau", tau_regularizer)):
-            setattr(self, f"{name}_regularizer", args.regularizer(f"{name}_regularizer", value))
-        for name, value in (("beta", beta_constraint), ("gamma", gamma_constraint), ("tau", tau_constraint)):
-            setattr(self, f"{name}_constraint", args.constraint(f"{name}_constraint", value))
+        args.keras_objects(self, beta_initializer=beta_initializer, gamma_initializer=gamma_initializer,
+                           tau_initializer=tau_initializer, beta_regularizer=beta_regularizer,
+                           gamma_regularizer=gamma_regularizer, tau_regularizer=tau_regularizer,
+                           beta_constraint=beta_constraint, gamma_constraint=gamma_constraint,
+                           tau_constraint=tau_constraint)
 
     def build(self, input_shape):
         if len(input_shape) < 3:

@@ -61,12 +61,9 @@ class GroupNormalization(keras.layers.Layer):
         self.epsilon = args.positive_float("epsilon", epsilon)
         self.center = args.boolean("center", center)
         self.scale = args.boolean("scale", scale)
-        self.beta_initializer = args.initializer("beta_initializer", beta_initializer)
-        self.gamma_initializer = args.initializer("gamma_initializer", gamma_initializer)
-        self.beta_regularizer = args.regularizer("beta_regularizer", beta_regularizer)
-        self.gamma_regularizer = args.regularizer("gamma_regularizer", gamma_regularizer)
-        self.beta_constraint = args.constraint("beta_constraint", beta_constraint)
-        self.gamma_constraint = args.constraint("gamma_constraint", gamma_constraint)
+        args.keras_objects(self, beta_initializer=beta_initializer, gamma_initializer=gamma_initializer,
+                           beta_regularizer=beta_regularizer, gamma_regularizer=gamma_regularizer,
+                           beta_constraint=beta_constraint, gamma_constraint=gamma_constraint)
         self.supports_masking = True
 
     def build(self, input_shape):

@@ -89,12 +89,9 @@ class SwitchableNormalization(keras.layers.Layer):
         self.moving_average = args.boolean("moving_average", moving_average)
         self.synchronized = args.boolean("synchronized", synchronized)
         self.unbiased_variance = args.boolean("unbiased_variance", unbiased_variance)
-        self.beta_initializer = args.initializer("beta_initializer", beta_initializer)
-        self.gamma_initializer = args.initializer("gamma_initializer", gamma_initializer)
-        self.beta_regularizer = args.regularizer("beta_regularizer", beta_regularizer)
-        self.gamma_regularizer = args.regularizer("gamma_regularizer", gamma_regularizer)
-        self.beta_constraint = args.constraint("beta_constraint", beta_constraint)
-        self.gamma_constraint = args.constraint("gamma_constraint", gamma_constraint)
+        args.keras_objects(self, beta_initializer=beta_initializer, gamma_initializer=gamma_initializer,
+                           beta_regularizer=beta_regularizer, gamma_regularizer=gamma_regularizer,
+                           beta_constraint=beta_constraint, gamma_constraint=gamma_constraint)
 
     @property
     def statistics(self):
