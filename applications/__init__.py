@@ -1,7 +1,27 @@
-"""Prebuilt models composed from keras_dlx layers, installed as `keras_dlx.applications`.
+"""Ready-made image-classification networks built from keras_dlx layers: `from keras_dlx import applications`.
 
-Empty for now: the networks (ResNet, VGG, GoogLeNet, ...) arrive with the applications issue. The folder lives at
-the top of the repository and is mapped onto the `keras_dlx.applications` package by `setup.cfg`.
+Every constructor takes the keras.applications arguments (`include_top`, `weights`, `input_tensor`,
+`input_shape`, `pooling`, `classes`, `classifier_activation`, `name`) plus `features_only`. `list_models()`
+names the registered ones; `get_model(name, **kwargs)` builds one by name.
 """
 
-__all__ = []
+from keras_dlx.applications.alexnet import AlexNet
+from keras_dlx.applications.fully_convolutional import to_fully_convolutional
+from keras_dlx.applications.googlenet import GoogLeNet
+from keras_dlx.applications.inception_v3 import InceptionV3
+from keras_dlx.applications.lenet import LeNet5
+from keras_dlx.applications.mobilenet import MobileNet
+from keras_dlx.applications.registry import get_model, list_models
+from keras_dlx.applications.resnet import (ResNet, ResNet18, ResNet34, ResNet50, ResNet50V2, ResNet101,
+                                           ResNet101V2, ResNet152, ResNet152V2, ResNeXt50_32x4d, ResNeXt101_32x8d)
+from keras_dlx.applications.shufflenet import ShuffleNet, ShuffleNet_G1, ShuffleNet_G3, ShuffleNet_G8
+from keras_dlx.applications.vgg import VGG, VGG11, VGG13, VGG16, VGG16_BN, VGG19
+
+__all__ = [
+    "get_model", "list_models", "to_fully_convolutional",
+    "AlexNet", "GoogLeNet", "InceptionV3", "LeNet5", "MobileNet",
+    "ResNet", "ResNet18", "ResNet34", "ResNet50", "ResNet101", "ResNet152", "ResNet50V2", "ResNet101V2",
+    "ResNet152V2", "ResNeXt50_32x4d", "ResNeXt101_32x8d",
+    "ShuffleNet", "ShuffleNet_G1", "ShuffleNet_G3", "ShuffleNet_G8",
+    "VGG", "VGG11", "VGG13", "VGG16", "VGG16_BN", "VGG19",
+]
