@@ -12,7 +12,9 @@ from keras_dlx.utils import arguments as args
 DEPTHS = {18: ("basic", (2, 2, 2, 2)), 34: ("basic", (3, 4, 6, 3)), 50: ("bottleneck", (3, 4, 6, 3)),
           101: ("bottleneck", (3, 4, 23, 3)), 152: ("bottleneck", (3, 8, 36, 3))}
 VERSIONS = ("v1", "v1.5", "v2")
-EPSILON = 1.001e-5  # keras.applications' ResNets
+# Normalization constants: keras.applications' for the versions it has (v1, v2), torchvision's for v1.5
+# (PyTorch's momentum 0.1 is Keras's 0.9: it also settles the moving statistics ten times sooner).
+NORM_CONSTANTS = {"v1": (0.99, 1.001e-5), "v1.5": (0.9, 1e-5), "v2": (0.99, 1.001e-5)}
 
 
 def _pairs(model, twin):
@@ -92,18 +94,18 @@ def ResNet(depth=50, version="v1.5", groups=1, width_per_group=64, norm="batch",
                                weights)
     inputs = common.image_input(input_tensor, shape)
     v2 = version == "v2"
+    momentum, epsilon = NORM_CONSTANTS[version]
     total_blocks = sum(stages)
 
     def backbone(x):
         taps = {}
+        stem = dict(norm=None if v2 else norm, activation=None if v2 else "relu", use_bias=v2 or version == "v1",
+                    momentum=momentum, epsilon=epsilon, name="conv1")
         if small_input:
-            x = ConvNormAct(64, 3, padding="same", norm=None if v2 else norm, activation=None if v2 else "relu",
-                            use_bias=v2 or version == "v1", epsilon=EPSILON, name="conv1")(x)
+            x = ConvNormAct(64, 3, padding="same", **stem)(x)
             stride = 1
         else:
-            x = ConvNormAct(64, 7, strides=2, padding="symmetric", norm=None if v2 else norm,
-                            activation=None if v2 else "relu", use_bias=v2 or version == "v1", epsilon=EPSILON,
-                            name="conv1")(x)
+            x = ConvNormAct(64, 7, strides=2, padding="symmetric", **stem)(x)
             x = keras.layers.ZeroPadding2D(1, name="pool1_pad")(x)
             x = keras.layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
             stride = 4
@@ -115,11 +117,12 @@ def ResNet(depth=50, version="v1.5", groups=1, width_per_group=64, norm="batch",
                     stride *= s
                 x = ResidualBlock(64 * 2 ** stage, kind=kind, version=version, strides=s, groups=groups,
                                   width_per_group=width_per_group, norm=norm, use_bias=version == "v1",
-                                  epsilon=EPSILON, drop_path_rate=drop_path_rate * index / max(total_blocks - 1, 1),
+                                  momentum=momentum, epsilon=epsilon,
+                                  drop_path_rate=drop_path_rate * index / max(total_blocks - 1, 1),
                                   name=f"conv{stage + 2}_block{i + 1}")(x)
                 index += 1
         if v2:
-            x = keras.layers.BatchNormalization(axis=common.channel_axis(), epsilon=EPSILON, name="post_bn")(x)
+            x = keras.layers.BatchNormalization(axis=common.channel_axis(), epsilon=epsilon, name="post_bn")(x)
             x = keras.layers.Activation("relu", name="post_relu")(x)
         taps[stride] = x
         return x, taps

@@ -27,11 +27,19 @@ def train_step(layer, x, jit_compile=False):
     return lambda: [g.numpy() for g in step(x)[:1]]  # .numpy() waits for the step to finish
 
 
-def compare(name, ours, peer, input_shape, target=None, repeats=15, jit_compile=False, seed=0):
-    """Median seconds per train step of `ours()` and `peer()` (layer factories) and the median per-pair ratio."""
+def inference_step(layer, x, jit_compile=False):
+    """A compiled forward pass in inference mode."""
+    layer(x)
+    step = tf.function(lambda inputs: layer(inputs, training=False), jit_compile=jit_compile)
+    return lambda: tf.nest.flatten(step(x))[0].numpy()
+
+
+def compare(name, ours, peer, input_shape, target=None, repeats=15, jit_compile=False, seed=0, step=train_step):
+    """Median seconds per `step` (default: a train step) of `ours()` and `peer()` (layer or model factories) and
+    the median per-pair ratio."""
     keras.utils.set_random_seed(seed)
     x = tf.random.normal(input_shape)
-    steps = {"ours": train_step(ours(), x, jit_compile), "peer": train_step(peer(), x, jit_compile)}
+    steps = {"ours": step(ours(), x, jit_compile), "peer": step(peer(), x, jit_compile)}
     for run in steps.values():  # trace, compile and warm up both
         run()
         run()

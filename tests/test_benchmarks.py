@@ -22,3 +22,14 @@ def test_every_case_builds(module):
 def test_block_cases_build():
     for name, ours, peer, target in attention.block_cases():
         assert ours().count_params() == peer().count_params(), name
+
+
+def test_inference_comparison_and_application_peers_exist():
+    from benchmarks import applications as app_benchmarks
+    from keras_dlx import applications
+
+    row = harness.compare("dense", lambda: keras.layers.Dense(3), lambda: keras.layers.Dense(3), (4, 5),
+                          repeats=2, step=harness.inference_step)
+    assert row["ratio"] > 0
+    for keras_name, registry_name, size in app_benchmarks.PEERS:
+        assert hasattr(keras.applications, keras_name) and registry_name in applications.list_models()

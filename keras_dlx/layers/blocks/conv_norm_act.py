@@ -57,15 +57,21 @@ class ConvNormAct(keras.layers.Layer):
         self.norm_groups = args.positive_int("norm_groups", norm_groups)
         self.norm_scale = args.boolean("norm_scale", norm_scale)
         self.activation = args.activation("activation", activation)
-        self.conv = GroupConv2D(filters, kernel_size, strides=strides,
-                                padding="valid" if self.padding == "symmetric" else self.padding,
+        strides = args.int_tuple("strides", strides, 2)
+        kernel = args.int_tuple("kernel_size", kernel_size, 2)
+        dilation = args.int_tuple("dilation_rate", dilation_rate, 2)
+        pad = [d * (k - 1) // 2 for k, d in zip(kernel, dilation)]
+        # At stride 1 with an even total padding, "symmetric" is "same": let the convolution pad (one op fewer).
+        as_same = self.padding == "symmetric" and strides == (1, 1) and all(
+            d * (k - 1) % 2 == 0 for k, d in zip(kernel, dilation))
+        conv_padding = "same" if as_same else ("valid" if self.padding == "symmetric" else self.padding)
+        self.conv = GroupConv2D(filters, kernel_size, strides=strides, padding=conv_padding,
                                 dilation_rate=dilation_rate, groups=groups, use_bias=self.use_bias,
                                 data_format=data_format, kernel_initializer=kernel_initializer,
                                 kernel_regularizer=kernel_regularizer, dtype=self.dtype_policy, name="conv")
         self.data_format = self.conv.data_format
-        pad = [d * (k - 1) // 2 for k, d in zip(self.conv.kernel_size, self.conv.dilation_rate)]
         self.pad = None
-        if self.padding == "symmetric" and any(pad):
+        if self.padding == "symmetric" and not as_same and any(pad):
             self.pad = keras.layers.ZeroPadding2D(tuple((p, p) for p in pad), data_format=self.data_format,
                                                   dtype=self.dtype_policy, name="pad")
         axis = -1 if self.data_format == "channels_last" else 1
