@@ -1,3 +1,15 @@
-"""TensorFlow distribution support: the only place in keras_dlx with tf.distribute code."""
+"""TensorFlow distribution support: the only place in keras_dlx with tf.distribute code.
 
-from keras_dlx.distribute.cross_replica import cross_replica_sum  # noqa: F401
+- `get_strategy(kind)`: one device, MirroredStrategy or MultiWorkerMirroredStrategy, chosen and logged.
+- `fit(model, dataset, ...)` / `evaluate(model, dataset)`: Keras's training step and callbacks under any
+  strategy, MultiWorkerMirroredStrategy included (where Keras 3's `Model.fit` fails), with fault-tolerant
+  backups (`backup_dir`).
+- `cross_replica_sum`: synchronized statistics for layers.
+"""
+
+from keras_dlx.distribute.cross_replica import cross_replica_sum
+from keras_dlx.distribute.strategy import get_strategy, is_chief, logical_cpus, parse_tf_config
+from keras_dlx.distribute.training import Backup, check_batch_size, distribute_dataset, evaluate, fit
+
+__all__ = ["Backup", "check_batch_size", "cross_replica_sum", "distribute_dataset", "evaluate", "fit",
+           "get_strategy", "is_chief", "logical_cpus", "parse_tf_config"]
