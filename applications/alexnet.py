@@ -8,7 +8,7 @@ from keras_dlx.layers import ConvNormAct, LocalResponseNormalization
 from keras_dlx.utils import arguments as args
 
 
-@register("alexnet")
+@register("alexnet", min_size=67)
 def AlexNet(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
             classifier_activation="softmax", dropout=0.5, features_only=False, name="alexnet"):
     """AlexNet as in the paper, on one device: five convolutions (96, 256, 384, 384, 256 filters), local

@@ -42,7 +42,7 @@ def _pairs(model, twin):
     return pairs + [(layer.weights, twin.get_layer(layer.name)) for layer in dense]
 
 
-@register("inception_v3")
+@register("inception_v3", min_size=75)
 def InceptionV3(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
                 classifier_activation="softmax", features_only=False, name="inception_v3"):
     """Inception v3: a five-convolution stem, modules A x3, B, C x4, D, E x2 (`InceptionV3Block`), global

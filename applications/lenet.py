@@ -8,7 +8,7 @@ from keras_dlx.layers import ConvNormAct
 from keras_dlx.utils import arguments as args
 
 
-@register("lenet5")
+@register("lenet5", min_size=28)
 def LeNet5(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=10,
            classifier_activation="softmax", activation="tanh", features_only=False, name="lenet5"):
     """LeNet-5: C1 6@5x5 -> S2 2x2 average pool -> C3 16@5x5 -> S4 -> F5 120 -> F6 84 -> output.

@@ -3,16 +3,24 @@
 from keras_dlx.utils import arguments as args
 
 _MODELS = {}
+_MIN_SIZES = {}
 
 
-def register(name):
-    """Decorator: list a named constructor under `name`."""
+def register(name, min_size=32):
+    """Decorator: list a named constructor under `name`; `min_size`: its smallest input rows/cols."""
 
     def decorate(constructor):
         _MODELS[name] = constructor
+        _MIN_SIZES[name] = min_size
         return constructor
 
     return decorate
+
+
+def min_input_size(name):
+    """The smallest square input the registered model `name` accepts (32 for most, as in keras.applications)."""
+    get_constructor(name)
+    return _MIN_SIZES[name.lower()]
 
 
 def list_models():
@@ -33,7 +41,7 @@ def get_constructor(name):
     return _MODELS[key]
 
 
-def named(registry_name, public_name, family, **fixed):
+def named(registry_name, public_name, family, min_size=32, **fixed):
     """A small named constructor that only chooses arguments of `family` (timm's style), registered.
 
     It keeps the keras.applications signature; other keyword arguments go to `family` as they are.
@@ -49,4 +57,4 @@ def named(registry_name, public_name, family, **fixed):
     chosen = ", ".join(f"{k}={v!r}" for k, v in fixed.items())
     constructor.__doc__ = (f"`{family.__name__}({chosen}, ...)`, registered as {registry_name!r}; the other "
                            f"arguments as `{family.__name__}`.")
-    return register(registry_name)(constructor)
+    return register(registry_name, min_size)(constructor)

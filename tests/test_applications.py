@@ -10,8 +10,6 @@ from keras_dlx.applications import weights as weight_files
 
 RNG = np.random.default_rng(0)
 
-# The smallest input each architecture accepts (keras.applications' minimum where Keras has the model).
-MIN_SIZE = {"alexnet": 67, "inception_v3": 75, "lenet5": 28}
 TRAINED = ("lenet5", "resnet18", "mobilenet", "shufflenet_g3", "googlenet")
 
 
@@ -22,7 +20,7 @@ def _fresh_session():
 
 
 def small_shape(name):
-    size = MIN_SIZE.get(name, 32)
+    size = applications.registry.min_input_size(name)
     return (size, size, 1 if name == "lenet5" else 3)
 
 

@@ -59,21 +59,23 @@ def get_strategy(kind="auto", devices=None):
                                 or not all(isinstance(d, str) for d in devices)):
         args.invalid("devices", devices, "None or a non-empty list of device names such as '/gpu:0'")
     config = parse_tf_config()
+    why = "requested"
+    if kind == "auto" and config is not None and cluster_size(config) > 1:
+        kind, why = "multi_worker", f"TF_CONFIG names a cluster of {cluster_size(config)} tasks"
+    if kind == "multi_worker":  # before anything initializes TensorFlow's runtime (collectives need that)
+        strategy = tf.distribute.MultiWorkerMirroredStrategy()
+        logger.info("keras_dlx: strategy: MultiWorkerMirroredStrategy with %d replica(s) because %s",
+                    strategy.num_replicas_in_sync, why)
+        return strategy
     gpus = tf.config.list_logical_devices("GPU")
     if kind == "auto":
-        if config is not None and cluster_size(config) > 1:
-            kind, why = "multi_worker", f"TF_CONFIG names a cluster of {cluster_size(config)} tasks"
-        elif len(gpus) > 1:
+        if len(gpus) > 1:
             kind, why = "mirrored", f"{len(gpus)} GPUs are visible"
         else:
             why = f"no TF_CONFIG cluster and {len(gpus)} GPU(s) visible"
             logger.info("keras_dlx: strategy: default (one device) because %s", why)
             return tf.distribute.get_strategy()
-    else:
-        why = "requested"
-    if kind == "multi_worker":
-        strategy = tf.distribute.MultiWorkerMirroredStrategy()
-    elif kind == "mirrored":
+    if kind == "mirrored":
         strategy = tf.distribute.MirroredStrategy(devices)
     else:
         device = devices[0] if devices else (gpus[0].name if gpus else "/cpu:0")

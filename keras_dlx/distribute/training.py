@@ -167,6 +167,8 @@ def fit(model, dataset, epochs=1, callbacks=None, verbose=1, validation_data=Non
     callbacks = keras.callbacks.CallbackList(callbacks, add_history=True, add_progbar=bool(verbose) and chief,
                                              verbose=verbose, epochs=epochs, steps=steps, model=model)
     model.stop_training = False
+    # Keras's TensorBoard callback writes the graph of `model.train_function`: let it see this loop's step.
+    keras_train_function, model.train_function = model.train_function, train_function
     callbacks.on_train_begin()
     logs = {}
     for epoch in range(initial_epoch, epochs):
@@ -183,6 +185,7 @@ def fit(model, dataset, epochs=1, callbacks=None, verbose=1, validation_data=Non
         if model.stop_training:
             break
     callbacks.on_train_end(logs)
+    model.train_function = keras_train_function
     return model.history
 
 
