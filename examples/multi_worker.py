@@ -16,6 +16,7 @@ be storage every worker can read (a shared filesystem) so that a restarted clust
 import argparse
 import hashlib
 import json
+import logging
 import os
 import time
 
@@ -56,8 +57,11 @@ def main(argv=None):
     parser.add_argument("--backup-dir", default=None)
     parser.add_argument("--output-dir", default="multi_worker_out")
     parser.add_argument("--step-delay", type=float, default=0.0, help="seconds to sleep after each step")
+    parser.add_argument("--jit", action="store_true", help="XLA (one device per worker)")
     parser.add_argument("--precision", default="float32", choices=("float32", "mixed_bfloat16", "mixed_float16"))
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("keras_dlx").setLevel(logging.INFO)  # say which strategy was chosen and why
 
     strategy = distribute.get_strategy("auto")
     resolver = getattr(strategy, "cluster_resolver", None)
@@ -72,7 +76,7 @@ def main(argv=None):
     with strategy.scope():
         model = applications.LeNet5(input_shape=(28, 28, 1))
         model.compile(keras.optimizers.SGD(args.learning_rate), "sparse_categorical_crossentropy",
-                      metrics=["accuracy"])
+                      metrics=["accuracy"], jit_compile=args.jit)
     history = distribute.fit(model, dataset, epochs=args.epochs, verbose=2 if distribute.is_chief(strategy) else 0,
                              backup_dir=args.backup_dir, callbacks=[Progress(args.step_delay)])
     weights = np.concatenate([np.ravel(w) for w in model.get_weights()]).astype("float64")

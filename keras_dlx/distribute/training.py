@@ -20,7 +20,7 @@ import os
 import keras
 import tensorflow as tf
 
-from keras_dlx.distribute.strategy import is_chief
+from keras_dlx.distribute.strategy import is_chief, logger
 from keras_dlx.utils import arguments as args
 
 
@@ -100,12 +100,24 @@ def _build(model, dataset):
 def _step_function(model, step):
     """One compiled step: `step` (Keras's train_step or test_step) on every replica; this worker's logs."""
     strategy = model.distribute_strategy
-    replica_step = tf.function(step, jit_compile=True) if model.jit_compile else step
+    xla = bool(model.jit_compile)
+    devices = strategy.extended.worker_devices
+    if xla and strategy.num_replicas_in_sync > 1 and (len(devices) > 1 or "GPU" not in devices[0].upper()):
+        # TensorFlow compiles one XLA computation per device, so a step spanning this worker's replicas cannot
+        # be one (Keras's own fit fails the same way; its jit_compile="auto" turns XLA off under tf.distribute),
+        # and XLA has no cross-worker collectives on CPU ("not yet implemented for CPU devices").
+        logger.warning("keras_dlx: jit_compile ignored: XLA needs one device per worker and, across workers, "
+                       "GPUs (here %d local device(s): %s)", len(devices), ", ".join(devices))
+        xla = False
+
+    @tf.function(jit_compile=xla)  # as Keras does: XLA around strategy.run, the input pipeline outside
+    def one_step(data):
+        outputs = strategy.run(step, args=(data,))
+        return tf.nest.map_structure(lambda v: strategy.experimental_local_results(v)[0], outputs)
 
     @tf.function
     def run(iterator):
-        outputs = strategy.run(replica_step, args=(next(iterator),))
-        return tf.nest.map_structure(lambda v: strategy.experimental_local_results(v)[0], outputs)
+        return one_step(next(iterator))
 
     return run
 
