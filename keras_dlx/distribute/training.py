@@ -101,8 +101,8 @@ def _step_function(model, step):
     """One compiled step: `step` (Keras's train_step or test_step) on every replica; this worker's logs."""
     strategy = model.distribute_strategy
     xla = bool(model.jit_compile)
-    devices = strategy.extended.worker_devices
-    if xla and strategy.num_replicas_in_sync > 1 and (len(devices) > 1 or "GPU" not in devices[0].upper()):
+    devices = strategy.extended.worker_devices if strategy.num_replicas_in_sync > 1 else ()
+    if xla and devices and (len(devices) > 1 or "GPU" not in devices[0].upper()):
         # TensorFlow compiles one XLA computation per device, so a step spanning this worker's replicas cannot
         # be one (Keras's own fit fails the same way; its jit_compile="auto" turns XLA off under tf.distribute),
         # and XLA has no cross-worker collectives on CPU ("not yet implemented for CPU devices").
