@@ -1,0 +1,30 @@
+"""Every example runs (tiny sizes); the multi-worker and fault-tolerance ones are in test_distribute.py."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ENV = {**os.environ, "PYTHONPATH": ROOT, "TF_CPP_MIN_LOG_LEVEL": "3", "MPLBACKEND": "Agg"}
+
+
+def run(tmp_path, *argv):
+    done = subprocess.run([sys.executable, os.path.join(ROOT, "examples", argv[0]), *argv[1:]], cwd=tmp_path,
+                          capture_output=True, text=True, env=ENV, timeout=600)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    return done.stdout
+
+
+@pytest.mark.slow
+def test_mirrored_multi_gpu_example_runs_on_two_logical_cpus(tmp_path):
+    out = run(tmp_path, "mirrored_multi_gpu.py", "--samples", "256", "--logdir", str(tmp_path / "logs"))
+    assert "trained on 2 replicas with mixed_bfloat16" in out
+    assert any(name.startswith("events") for _, _, files in os.walk(tmp_path / "logs") for name in files)
+
+
+@pytest.mark.slow
+def test_train_digits_example_runs(tmp_path):
+    out = run(tmp_path, "train_digits.py", "--epochs", "1", "--samples", "256")
+    assert "reloads with identical predictions" in out
