@@ -75,6 +75,11 @@ def test_train_a_resnet_with_bfloat16_on_the_digits(tmp_path, capsys):
     keras.config.set_dtype_policy("float32")
 
 
+def test_train_with_xla(capsys):
+    assert cli.main(["train", "--jit", "--epochs", "1", "--train-samples", "256", "--verbose", "0"]) == 0
+    assert "test accuracy" in capsys.readouterr().out
+
+
 def test_models_lists_registered_applications_with_parameters(monkeypatch, capsys):
     from keras_dlx import applications
 

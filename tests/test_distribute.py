@@ -113,17 +113,19 @@ def read_results(directory):
 
 @pytest.mark.slow
 def test_multi_worker_mirrored_with_two_worker_processes(tmp_path):
-    command = [sys.executable, os.path.join(ROOT, "examples", "multi_worker.py"), "--epochs", "2", "--samples",
-               "256", "--output-dir", str(tmp_path / "out")]
-    processes = cluster.launch(command, 2, str(tmp_path / "logs"), env=ENV)
-    codes = cluster.reap(processes, timeout=300)  # always reaped, killed after the timeout
-    logs = [open(tmp_path / "logs" / f"worker-{i}.log").read() for i in range(2)]
-    assert codes == [0, 0], [log[-2000:] for log in logs]
+    # Through the example launcher: free ports, TF_CONFIG per worker, bounded time, every process reaped.
+    worker = [sys.executable, os.path.join(ROOT, "examples", "multi_worker.py"), "--epochs", "2", "--samples",
+              "256", "--output-dir", str(tmp_path / "out")]
+    done = subprocess.run([sys.executable, os.path.join(ROOT, "examples", "launch_local_cluster.py"), "--workers",
+                           "2", "--log-dir", str(tmp_path / "logs"), "--timeout", "300", "--"] + worker,
+                          capture_output=True, text=True, env=ENV, timeout=400)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     first, second = read_results(tmp_path / "out")
     assert first["weights_sha256"] == second["weights_sha256"]  # identical weights on both workers
     assert first["epochs_run"] == [1, 2] and first["finite"]
     assert first["loss"][1] < first["loss"][0]
-    assert "MultiWorkerMirroredStrategy with 2 replica(s) because TF_CONFIG names a cluster of 2 tasks" in logs[0]
+    log = open(tmp_path / "logs" / "worker-0.log").read()
+    assert "MultiWorkerMirroredStrategy with 2 replica(s) because TF_CONFIG names a cluster of 2 tasks" in log
 
 
 @pytest.mark.slow
