@@ -3,7 +3,7 @@
 import keras
 
 from keras_dlx.applications import common
-from keras_dlx.applications.weights import Twin, unit_pairs
+from keras_dlx.applications.weights import Twin
 from keras_dlx.applications.registry import register
 from keras_dlx.layers import ConvNormAct, InceptionV3Block
 

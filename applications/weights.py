@@ -11,8 +11,6 @@ import re
 import warnings
 from dataclasses import dataclass, field
 
-import keras
-
 from keras_dlx.utils import arguments as args
 
 

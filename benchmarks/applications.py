@@ -94,7 +94,8 @@ def throughput(argv):
     args = parser.parse_args(argv)
     from keras_dlx import applications
 
-    print(f"| model | input | parameters | inference img/s | training img/s | peak memory MB |\n|---|---|--:|--:|--:|--:|")
+    print("| model | input | parameters | inference img/s | training img/s | peak memory MB |\n"
+          "|---|---|--:|--:|--:|--:|")
     for name in applications.list_models():
         if args.only and args.only not in name:
             continue

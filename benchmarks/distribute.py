@@ -74,7 +74,7 @@ def overhead(epochs, rounds):
                 distribute.fit(model, data, epochs=epochs, verbose=0, callbacks=[timer.callback])
             times[name] += timer.seconds[1:]
     ours, keras_fit = (statistics.median(times[k]) for k in times)
-    print(f"| loop | median s/epoch | steps/s |\n|---|--:|--:|")
+    print("| loop | median s/epoch | steps/s |\n|---|--:|--:|")
     for name, seconds in (("keras_dlx.distribute.fit (keras-dlx train)", ours), ("model.fit", keras_fit)):
         print(f"| {name} | {seconds:.3f} | {steps / seconds:.0f} |")
     ratio = keras_fit / ours
@@ -89,7 +89,6 @@ def mirrored(epochs):
     import tensorflow as tf
 
     data = _data(64)
-    steps = int(data.cardinality())
     results = {}
     for label, strategy in (("one device", tf.distribute.get_strategy()),
                             ("MirroredStrategy, 2 logical CPUs", distribute.get_strategy("mirrored", devices))):

@@ -40,18 +40,13 @@ def main(argv=None):
 
     (x, y), (x_test, y_test) = load_mnist("embedded")
     size = max(28, applications.registry.min_input_size(args.model))
-
-    def pipeline(images, labels, shuffle):
-        data = tf.data.Dataset.from_tensor_slices((images, labels))
-        data = (data.shuffle(len(images), seed=0) if shuffle else data).batch(args.batch_size)
-        return data.map(lambda i, l: (tf.image.resize(i, (size, size)), l)).prefetch(tf.data.AUTOTUNE)
-
     with strategy.scope():
         model = applications.get_model(args.model, input_shape=(size, size, 1), classes=10)
         model.compile(keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(pipeline(x[:args.samples], y[:args.samples], True), epochs=args.epochs,
-              validation_data=pipeline(x_test, y_test, False),
-              callbacks=[keras.callbacks.TensorBoard(args.logdir)], verbose=2)
+    train = distribute.image_dataset(x[:args.samples], y[:args.samples], args.batch_size, size, shuffle_seed=0)
+    test = distribute.image_dataset(x_test, y_test, args.batch_size, size)
+    model.fit(train, epochs=args.epochs, validation_data=test, verbose=2,
+              callbacks=[keras.callbacks.TensorBoard(args.logdir)])
     print(f"keras_dlx: {args.model} trained on {strategy.num_replicas_in_sync} replicas with {precision}; "
           f"TensorBoard logs in {args.logdir}")
 

@@ -85,18 +85,6 @@ def _load_data(name):
         raise UsageError("--dataset", str(error)) from None
 
 
-def _pipeline(x, y, batch_size, size, shuffle_seed=None, drop_remainder=False):
-    import tensorflow as tf
-
-    dataset = tf.data.Dataset.from_tensor_slices((x, y))
-    if shuffle_seed is not None:
-        dataset = dataset.shuffle(len(x), seed=shuffle_seed)
-    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
-    if size != x.shape[1]:
-        dataset = dataset.map(lambda images, labels: (tf.image.resize(images, (size, size)), labels))
-    return dataset.prefetch(tf.data.AUTOTUNE)
-
-
 def _strategy(args):
     from keras_dlx import distribute
 
@@ -147,8 +135,9 @@ def train(args):
                      else keras.optimizers.SGD(args.learning_rate, momentum=0.9))
         model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"],
                       jit_compile=args.jit)
-    train_data = _pipeline(x_train, y_train, args.batch_size, size, shuffle_seed=args.seed, drop_remainder=True)
-    test_data = _pipeline(x_test, y_test, args.batch_size, size)
+    train_data = distribute.image_dataset(x_train, y_train, args.batch_size, size, shuffle_seed=args.seed,
+                                          drop_remainder=True)
+    test_data = distribute.image_dataset(x_test, y_test, args.batch_size, size)
     callbacks = []
     if args.logdir and chief:
         callbacks.append(keras.callbacks.TensorBoard(args.logdir, write_graph=True))
@@ -183,12 +172,14 @@ def models(args):
 def evaluate(args):
     import keras
 
+    from keras_dlx import distribute
+
     if not os.path.exists(args.model_path):
         raise UsageError("MODEL.keras", f"no such file: {args.model_path!r}")
     model = keras.saving.load_model(args.model_path)
     (_, _), (x_test, y_test) = _load_data(args.dataset)
     size = model.input.shape[1]
-    loss, accuracy = model.evaluate(_pipeline(x_test, y_test, args.batch_size, size), verbose=0)
+    loss, accuracy = model.evaluate(distribute.image_dataset(x_test, y_test, args.batch_size, size), verbose=0)
     print(f"keras_dlx: {args.model_path} on {args.dataset}: test loss {loss:.4f}, test accuracy {accuracy:.4f}")
     return {"loss": loss, "accuracy": accuracy}
 

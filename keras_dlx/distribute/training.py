@@ -4,10 +4,11 @@ Keras 3.15's `Model.fit` cannot run under `MultiWorkerMirroredStrategy`, for two
 all-reduces one distributed batch to build the model (`_maybe_symbolic_build`), and that reduction of a nested
 (x, y) batch fails with "Attempt to convert a value (PerReplica...) to a Tensor"; and its compiled step reduces
 the scalar step logs across workers along axis 0, which fails too. This loop builds the model, its loss,
-metrics and optimizer from one *local* batch outside replica context, then runs Keras's own `model.train_step` under `strategy.run` in one `tf.function`
-(the optimizer all-reduces the gradients, as in `fit`), with Keras callbacks and progress bar — without
-patching Keras. Step logs are this worker's running values; epoch logs are read in cross-replica context,
-where Keras's metric variables are summed over every replica: global values.
+metrics and optimizer from one *local* batch outside replica context, then runs Keras's own
+`model.train_step` under `strategy.run` in one `tf.function` (the optimizer all-reduces the gradients, as in
+`fit`), with Keras callbacks and progress bar — without patching Keras. Step logs are this worker's running
+values; epoch logs are read in cross-replica context, where Keras's metric variables are summed over every
+replica: global values.
 
 Fault tolerance: with `backup_dir`, the chief writes the model and optimizer state at the end of every epoch,
 atomically (a temporary file renamed into place, then a small JSON naming the last complete epoch). A restarted
