@@ -11,8 +11,6 @@ import keras
 from keras_dlx.applications import weights as weights_module
 from keras_dlx.utils import arguments as args
 
-FEATURE_STRIDES = (4, 8, 16, 32)
-
 
 def check_common(include_top, weights, pooling, classes, classifier_activation, features_only, imagenet=False):
     """Keras's rules for the arguments every constructor takes; `imagenet`: whether published weights exist."""
@@ -90,7 +88,7 @@ def assemble(name, inputs, backbone, *, include_top, pooling, classes, classifie
              weights=None, twin=None, input_shape=None, head=dense_head, input_tensor=None):
     """Build the backbone on `inputs` and finish the model according to the keras.applications arguments.
 
-    `backbone(x)` returns `(features, taps)` where `taps` maps each stride of `FEATURE_STRIDES` to a tensor.
+    `backbone(x)` returns `(features, taps)` where `taps` maps each stride (4, 8, 16, 32) to a tensor.
     With `features_only=True` the model's outputs are those feature maps, in stride order. Then `weights`
     are loaded (see `applications.weights.load`; `twin` is the keras.applications counterpart, if any).
     """
