@@ -27,6 +27,21 @@ def train_step(layer, x, jit_compile=False):
     return lambda: [g.numpy() for g in step(x)[:1]]  # .numpy() waits for the step to finish
 
 
+def train_on_batch_step(layer, x, jit_compile=False):
+    """The path users take: `train_on_batch` of a model `Input -> layer -> Dense(1)`, Adam, mean-square loss.
+
+    A layer may be given as a ready `keras.Model` (a whole stage or application); it is wrapped the same way.
+    """
+    import numpy as np
+
+    inputs = keras.Input(tuple(x.shape[1:]))
+    model = keras.Model(inputs, keras.layers.Dense(1)(layer(inputs)))
+    model.compile(optimizer=keras.optimizers.Adam(1e-4), loss="mse", jit_compile=jit_compile)
+    target = np.zeros(tuple(model.output.shape[1:]), "float32")[None].repeat(x.shape[0], 0)
+    data = np.asarray(x)
+    return lambda: model.train_on_batch(data, target)  # returns the loss as a float: waits for the step
+
+
 def inference_step(layer, x, jit_compile=False):
     """A compiled forward pass in inference mode."""
     layer(x)
@@ -54,6 +69,9 @@ def compare(name, ours, peer, input_shape, target=None, repeats=15, jit_compile=
     return {"name": name, "ours_ms": 1e3 * ours_s, "peer_ms": 1e3 * peer_s, "ratio": ratio, "target": target}
 
 
+PATHS = {"tape": train_step, "train_on_batch": train_on_batch_step}
+
+
 def verdict(row):
     target = row["target"]
     if target is None:
@@ -64,21 +82,23 @@ def verdict(row):
 
 
 def table(rows):
-    lines = [f"| {'benchmark':<62} | {'ours ms':>9} | {'peer ms':>9} | {'ratio':>7} | {'target':>10} | result |",
-             f"|{'-' * 64}|{'-' * 11}|{'-' * 11}|{'-' * 9}|{'-' * 12}|--------|"]
+    lines = [f"| {'benchmark':<78} | {'ours ms':>9} | {'peer ms':>9} | {'ratio':>7} | {'target':>10} | result |",
+             f"|{'-' * 80}|{'-' * 11}|{'-' * 11}|{'-' * 9}|{'-' * 12}|--------|"]
     for row in rows:
         target = row["target"]
         text = "" if target is None else (f"<= {target[1]:g}" if target[0] == "<=" else f">= {target[1]:g}x faster")
-        lines.append(f"| {row['name']:<62} | {row['ours_ms']:>9.1f} | {row['peer_ms']:>9.1f} | "
+        lines.append(f"| {row['name']:<78} | {row['ours_ms']:>9.1f} | {row['peer_ms']:>9.1f} | "
                      f"{row['ratio']:>7.3f} | {text:>10} | {verdict(row):>6} |")
     return "\n".join(lines)
 
 
 def main(cases, shape, description, argv=None, repeats_for=None):
-    """The command line every benchmark module shares: `--repeats`, `--jit`, `--only`, then the table.
+    """The command line every benchmark module shares: `--repeats`, `--jit`, `--only`, `--path`, then the table.
 
     `cases` is a list of (name, ours factory, peer factory, target); `repeats_for(name, default)` may lower the
-    repeats of a slow peer.
+    repeats of a slow peer. Each case is timed on two paths: `tape` (a compiled GradientTape step with input
+    gradients, the layer alone) and `train_on_batch` (the layer inside a small model, as users train it); the
+    target applies to both.
     """
     import argparse
 
@@ -86,13 +106,18 @@ def main(cases, shape, description, argv=None, repeats_for=None):
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--jit", action="store_true", help="compile both steps with XLA")
     parser.add_argument("--only", default=None, help="run the benchmarks whose name contains this text")
+    parser.add_argument("--path", choices=sorted(PATHS) + ["both"], default="both",
+                        help="time the layer's own GradientTape step, the user's train_on_batch, or both")
     args = parser.parse_args(argv)
+    paths = sorted(PATHS) if args.path == "both" else [args.path]
     rows = []
     for name, ours, peer, target in cases:
         if args.only and args.only not in name:
             continue
         repeats = repeats_for(name, args.repeats) if repeats_for else args.repeats
-        rows.append(compare(name, ours, peer, shape, target, repeats=repeats, jit_compile=args.jit))
-        print(table(rows[-1:]).splitlines()[-1], flush=True)
+        for path in paths:
+            rows.append(compare(f"{name} [{path}]", ours, peer, shape, target, repeats=repeats,
+                                jit_compile=args.jit, step=PATHS[path]))
+            print(table(rows[-1:]).splitlines()[-1], flush=True)
     print(f"\ninput {shape}, jit_compile={args.jit}, keras {keras.__version__}")
     print(table(rows))

@@ -33,3 +33,16 @@ def test_inference_comparison_and_application_peers_exist():
     assert row["ratio"] > 0
     for keras_name, registry_name, size in app_benchmarks.PEERS:
         assert hasattr(keras.applications, keras_name) and registry_name in applications.list_models()
+
+
+def test_train_on_batch_path_wraps_a_layer_in_a_model():
+    row = harness.compare("dense", lambda: keras.layers.Dense(3), lambda: keras.layers.Dense(3), (4, 5),
+                          repeats=2, step=harness.train_on_batch_step)
+    assert row["ratio"] > 0
+
+
+def test_main_reports_both_paths(capsys):
+    cases = [("dense", lambda: keras.layers.Dense(3), lambda: keras.layers.Dense(3), ("<=", 1e9))]
+    harness.main(cases, (4, 5), "test", ["--repeats", "2"])
+    out = capsys.readouterr().out
+    assert "dense [tape]" in out and "dense [train_on_batch]" in out
