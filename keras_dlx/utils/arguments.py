@@ -93,6 +93,19 @@ def initializer(name, value):
     return _resolve(keras.initializers.get, name, value, "a Keras initializer name, instance or config")
 
 
+def fresh_initializer(value):
+    """A new copy of an initializer, for each `add_weight` call or sublayer that uses it.
+
+    An unseeded Keras 3 initializer draws its seed once, at construction, and returns the same values at every
+    call: one instance shared by several weights of the same shape makes them identical. Keras clones its
+    initializers per weight in the same way (``keras.layers.MultiHeadAttention``). A copy of an unseeded
+    initializer draws a new seed; a seeded one keeps its seed, as in Keras.
+    """
+    if isinstance(value, keras.initializers.Initializer):
+        return value.__class__.from_config(value.get_config())
+    return value
+
+
 def regularizer(name, value):
     return _resolve(keras.regularizers.get, name, value, "a Keras regularizer name, instance, config or None")
 
