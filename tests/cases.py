@@ -69,10 +69,16 @@ NORMALIZATION = [
     case(layers.SwitchableNormalization, dict(unbiased_variance=False), (6, 5), "switchable-norm-2d-input",
          normalization=True, gradient_training=True),
     # tau = -0.5 clips about a third of the unit-scale outputs, so every weight (tau included) gets gradient.
-    case(layers.FilterResponseNormalization, dict(tau_initializer=keras.initializers.Constant(-0.5)),
-         (2, 5, 5, 4), "filter-response-norm", normalization=True),
+    case(layers.FilterResponseNormalization, dict(), (2, 5, 5, 4), "filter-response-norm-addons-default",
+         normalization=True),
+    case(layers.FilterResponseNormalization, dict(use_tlu=True, tau_initializer=keras.initializers.Constant(-0.5)),
+         (2, 5, 5, 4), "filter-response-norm-tlu", normalization=True),
     case(layers.FilterResponseNormalization, dict(axis=1, use_tlu=False, learned_epsilon=True), (2, 3, 4, 4, 2),
          "filter-response-norm-5d-axis1-learned-eps", normalization=True),
+    # tau = -0.5 and alpha = 0.5: part of the outputs take each branch of the max, so both weights get gradient.
+    case(layers.TLU, dict(), (2, 3, 4), "tlu-addons-default"),
+    case(layers.TLU, dict(affine=True, shared_axes=[1, 2], tau_initializer=keras.initializers.Constant(-0.5),
+                          alpha_initializer=keras.initializers.Constant(0.5)), (2, 4, 4, 3), "tlu-affine-shared"),
     # Wrappers get a function that builds fresh arguments: every contract check needs its own inner layer.
     case(layers.WeightNormalization, lambda: dict(layer=keras.layers.Dense(4, activation="tanh")), (3, 5),
          "weight-norm-dense"),
@@ -111,8 +117,9 @@ ATTENTION = [
 BLOCKS = [
     case(layers.ConvNormAct, dict(filters=6, kernel_size=3, strides=2, padding="symmetric"), (2, 7, 7, 4),
          "conv-norm-act-symmetric"),
+    # Not checked at normalization magnitudes: its convolution overflows float16 first, as Keras's Conv2D does.
     case(layers.ConvNormAct, dict(filters=8, kernel_size=3, groups=2, norm="group", norm_groups=4,
-                                  activation="tanh"), (2, 5, 5, 4), "conv-norm-act-group-norm", normalization=True),
+                                  activation="tanh"), (2, 5, 5, 4), "conv-norm-act-group-norm"),
     case(layers.ResidualBlock, dict(filters=4, version="v1", strides=2), (2, 6, 6, 8), "residual-v1-bottleneck"),
     case(layers.ResidualBlock, dict(filters=4, groups=2, width_per_group=32, norm="switchable"), (2, 5, 5, 16),
          "residual-v15-resnext-switchable"),

@@ -71,6 +71,12 @@ INVALID = {
     "gamma_initializer": st.one_of(unknown_name, st.integers()),
     "data_init": bad_bool,
     "use_tlu": bad_bool,
+    "affine": bad_bool,
+    # Contract inputs have rank <= 5: 0 is the batch axis, axes >= 6 are out of range.
+    "shared_axes": st.one_of(st.just(0), st.lists(st.integers(min_value=6, max_value=9), min_size=1, max_size=2),
+                             st.text(max_size=2), st.floats(allow_nan=False)),
+    "tau_initializer": st.one_of(unknown_name, st.integers()),
+    "learned_epsilon_constraint": unknown_name,
     "units": bad_positive_int,
     # Both ResidualBlock's and InceptionV3Block's kinds are excluded, so a value is invalid for either.
     "kind": bad_choice("basic", "bottleneck", "a", "b", "c", "d", "e"),
@@ -164,7 +170,7 @@ def test_wrong_input_rank_raises_value_error(layer_cls, kwargs, input_shape, opt
     # ChannelShuffle takes any rank >= 2, so it is given a rank-1 input instead of a rank-reduced one.
     # Layers that take a range of ranks get an input one rank below their minimum; the others lose an axis.
     min_rank = {"ChannelShuffle": 2, "GroupNormalization": 2, "InstanceNormalization": 3,
-                "FilterResponseNormalization": 3,
+                "FilterResponseNormalization": 3, "TLU": 2,
                 "SwitchableNormalization": 2}.get(layer_cls.__name__)
     if layer_cls.__name__ == "LocalResponseNormalization" and kwargs.get("mode") != "within_channel":
         min_rank = 2

@@ -65,7 +65,8 @@ class ASPP(keras.layers.Layer):
         def unit(kernel_size, name, dilation=1):
             return ConvNormAct(self.filters, kernel_size, dilation_rate=dilation, norm=self.norm,
                                activation=self.activation, momentum=self.momentum, epsilon=self.epsilon,
-                               data_format=self.data_format, kernel_initializer=self.kernel_initializer,
+                               data_format=self.data_format,
+                               kernel_initializer=args.fresh_initializer(self.kernel_initializer),
                                kernel_regularizer=self.kernel_regularizer, dtype=self.dtype_policy, name=name)
 
         self.branches = [unit(1, "branch1x1")] + [unit(3, f"branch_rate{r}", r) for r in self.rates]

@@ -76,7 +76,8 @@ class InceptionBlock(keras.layers.Layer):
         def unit(filters, kernel_size, name):
             return ConvNormAct(filters, kernel_size, norm=self.norm, activation=self.activation,
                                use_bias=self.use_bias, data_format=self.data_format,
-                               kernel_initializer=self.kernel_initializer, kernel_regularizer=self.kernel_regularizer,
+                               kernel_initializer=args.fresh_initializer(self.kernel_initializer),
+                               kernel_regularizer=self.kernel_regularizer,
                                dtype=self.dtype_policy, name=name)
 
         self.branches = [

@@ -100,7 +100,8 @@ class ResidualBlock(keras.layers.Layer):
             norm=self.norm if norm else None, activation=activation,
             use_bias=(self.use_bias if norm else True) if bias is None else bias, momentum=self.momentum,
             epsilon=self.epsilon, norm_groups=self.norm_groups, data_format=self.data_format,
-            kernel_initializer=self.kernel_initializer, kernel_regularizer=self.kernel_regularizer,
+            kernel_initializer=args.fresh_initializer(self.kernel_initializer),
+            kernel_regularizer=self.kernel_regularizer,
             dtype=self.dtype_policy, name=name)
 
     def build(self, input_shape):

@@ -69,10 +69,11 @@ class BaseConv(keras.layers.Layer):
         channels = self._input_channels(input_shape)
         self.kernel = self.add_weight(
             name="kernel", shape=self.kernel_shape(channels),
-            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+            initializer=args.fresh_initializer(self.kernel_initializer), regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint)
         if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
+            self.bias = self.add_weight(name="bias", shape=(self.filters,),
+                                        initializer=args.fresh_initializer(self.bias_initializer),
                                         regularizer=self.bias_regularizer, constraint=self.bias_constraint)
         else:
             self.bias = None

@@ -105,15 +105,16 @@ class DepthwiseSeparableConv2D(keras.layers.Layer):
         channels = args.known_channels(self, input_shape, self.channel_axis)
         self.depthwise_kernel = self.add_weight(
             name="depthwise_kernel", shape=self.kernel_size + (channels, self.depth_multiplier),
-            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
+            initializer=args.fresh_initializer(self.depthwise_initializer), regularizer=self.depthwise_regularizer,
             constraint=self.depthwise_constraint)
         self.pointwise_kernel = self.add_weight(
             name="pointwise_kernel", shape=(1, 1, channels * self.depth_multiplier, self.filters),
-            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
+            initializer=args.fresh_initializer(self.pointwise_initializer), regularizer=self.pointwise_regularizer,
             constraint=self.pointwise_constraint)
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
+            self.bias = self.add_weight(name="bias", shape=(self.filters,),
+                                        initializer=args.fresh_initializer(self.bias_initializer),
                                         regularizer=self.bias_regularizer, constraint=self.bias_constraint)
         last = self._channels_last_shape(input_shape)
         if self.depthwise_norm is not None:

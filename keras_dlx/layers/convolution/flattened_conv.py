@@ -83,13 +83,14 @@ class FlattenedConv2D(keras.layers.Layer):
         self.channel_axis = -1 if self.data_format == "channels_last" else 1
 
     def _kernel(self, name, shape, initializer):
-        return self.add_weight(name=name, shape=shape, initializer=initializer,
+        return self.add_weight(name=name, shape=shape, initializer=args.fresh_initializer(initializer),
                                regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
 
     def _bias(self, name):
         if not self.use_bias:
             return None
-        return self.add_weight(name=name, shape=(self.filters,), initializer=self.bias_initializer,
+        return self.add_weight(name=name, shape=(self.filters,),
+                               initializer=args.fresh_initializer(self.bias_initializer),
                                regularizer=self.bias_regularizer, constraint=self.bias_constraint)
 
     def build(self, input_shape):

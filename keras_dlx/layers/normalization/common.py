@@ -17,6 +17,15 @@ def channel_axis(layer, input_shape, axis):
     return axis % rank
 
 
+def take_inputs_as_they_come(layer):
+    """Switch off Keras's cast of the inputs to the compute dtype, as Keras's own normalization layers do.
+
+    Under `mixed_float16` that cast turns a float32 activation of 7e4 into inf before `call` sees it; the
+    layer computes in float32 and emits the compute dtype instead (its output is of unit scale).
+    """
+    layer.autocast = False
+
+
 def to_float32_channels_last(inputs, axis):
     """Channels last, and float32 when the input is 16-bit (x^2 of a float16 activation of 300 overflows)."""
     x = inputs if axis == len(inputs.shape) - 1 else ops.moveaxis(inputs, axis, -1)
@@ -35,14 +44,17 @@ def add_gamma_beta(layer, channels):
     """`layer.gamma` / `layer.beta` of shape (channels,) when `layer.scale` / `layer.center`, else None."""
     layer.gamma = layer.beta = None
     if layer.scale:
-        layer.gamma = layer.add_weight(name="gamma", shape=(channels,), initializer=layer.gamma_initializer,
+        layer.gamma = layer.add_weight(name="gamma", shape=(channels,),
+                                       initializer=args.fresh_initializer(layer.gamma_initializer),
                                        regularizer=layer.gamma_regularizer, constraint=layer.gamma_constraint)
     if layer.center:
-        layer.beta = layer.add_weight(name="beta", shape=(channels,), initializer=layer.beta_initializer,
+        layer.beta = layer.add_weight(name="beta", shape=(channels,),
+                                      initializer=args.fresh_initializer(layer.beta_initializer),
                                       regularizer=layer.beta_regularizer, constraint=layer.beta_constraint)
 
 
 def integer_axis(axis):
-    if not isinstance(axis, int) or isinstance(axis, bool):
-        args.invalid("axis", axis, "an integer")
+    """A channel axis: any integer but 0, the batch axis (rejected here, before the input's rank is known)."""
+    if not isinstance(axis, int) or isinstance(axis, bool) or axis == 0:
+        args.invalid("axis", axis, "a non-batch axis: an integer other than 0")
     return axis

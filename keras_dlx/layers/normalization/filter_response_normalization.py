@@ -1,35 +1,42 @@
-"""Filter response normalization with a thresholded linear unit (FRN + TLU)."""
+"""Filter response normalization (FRN), with the paper's thresholded linear unit as an option."""
 
 import keras
 from keras import ops
 
 from keras_dlx.layers.normalization.common import (channel_axis, from_float32_channels_last, integer_axis,
-                                                   to_float32_channels_last)
+                                                   take_inputs_as_they_come, to_float32_channels_last)
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
 
 
 @keras.saving.register_keras_serializable(package="keras_dlx")
 class FilterResponseNormalization(keras.layers.Layer):
-    """Filter response normalization with a thresholded linear unit (Singh & Krishnan 2020).
+    """Filter response normalization (Singh & Krishnan 2020), optionally followed by its TLU.
 
     Each sample and channel is divided by the root mean square of its responses over the spatial positions (no
-    mean subtraction, no batch dependence), then scaled, shifted and thresholded by a learned `tau`:
+    mean subtraction, no batch dependence), then scaled and shifted per channel:
 
-        nu2 = mean_{spatial}(x^2);   y = gamma * x / sqrt(nu2 + epsilon) + beta;   z = max(y, tau)
+        nu2 = mean_{spatial}(x^2);   y = gamma * x / sqrt(nu2 + epsilon) + beta
 
-    The TLU replaces the activation that usually follows. With `learned_epsilon=True` the epsilon used is
-    `epsilon + |eps_l|`, `eps_l` a learned scalar starting at `learned_epsilon_constant`, which the paper
-    recommends for inputs with few spatial positions. Same semantics and weight names as TensorFlow Addons'
-    `FilterResponseNormalization`, with Keras's `axis` meaning the channel axis. Computed in float32 under
-    mixed precision.
+    With `use_tlu=True` the paper's thresholded linear unit follows, `z = max(y, tau)` with a learned per-channel
+    `tau`, replacing the activation that usually comes next (or use the separate `TLU` layer). With
+    `learned_epsilon=True` the epsilon used is `epsilon + |eps_l|`, `eps_l` a learned weight of shape (1,)
+    starting at `learned_epsilon_constant`, which the paper recommends for inputs with few spatial positions.
+
+    The defaults compute what TensorFlow Addons' `FilterResponseNormalization` computes (no TLU inside; weights
+    `gamma`, `beta` and, when learned, `learned_epsilon` of shape (1,), created with the layer as Addons does, so
+    `eps_learned` exists before build). Deliberate differences: `axis` is the channel axis, as everywhere in
+    Keras (Addons' `axis` listed the spatial axes, and only `[1, 2]`); `gamma` and `beta` have shape
+    `(channels,)` where Addons' have `(1, 1, 1, channels)` (reshape to load Addons weights); any rank >= 3 and
+    channels_first work. Computed in float32 under mixed precision.
 
     Args:
         epsilon: positive float. Defaults to 1e-6.
         axis: int, the channel axis; statistics run over every other non-batch axis. Defaults to -1.
-        use_tlu: bool, apply `max(y, tau)`. Defaults to True.
+        use_tlu: bool, apply `max(y, tau)`. Defaults to False (Addons' behaviour).
         learned_epsilon: bool, learn an extra epsilon. Defaults to False.
-        learned_epsilon_constant: positive float, its initial value. Defaults to 1e-4.
+        learned_epsilon_constant: positive float, its initial value. Defaults to 1e-4 (Addons' fixed value).
+        learned_epsilon_constraint: constraint for the learned epsilon (as in Addons).
         beta_initializer, gamma_initializer, tau_initializer, beta_regularizer, gamma_regularizer,
         tau_regularizer, beta_constraint, gamma_constraint, tau_constraint: for the per-channel weights.
 
@@ -41,7 +48,7 @@ class FilterResponseNormalization(keras.layers.Layer):
 
     Example:
 
-    >>> frn = keras_dlx.layers.FilterResponseNormalization()
+    >>> frn = keras_dlx.layers.FilterResponseNormalization(use_tlu=True)
     >>> frn(keras.random.normal((2, 8, 8, 16))).shape
     (2, 8, 8, 16)
 
@@ -49,11 +56,12 @@ class FilterResponseNormalization(keras.layers.Layer):
         - [Singh & Krishnan 2020, Filter Response Normalization Layer](https://arxiv.org/abs/1911.09737)
     """
 
-    def __init__(self, epsilon=1e-6, axis=-1, use_tlu=True, learned_epsilon=False, learned_epsilon_constant=1e-4,
-                 beta_initializer="zeros", gamma_initializer="ones", tau_initializer="zeros",
-                 beta_regularizer=None, gamma_regularizer=None, tau_regularizer=None, beta_constraint=None,
-                 gamma_constraint=None, tau_constraint=None, **kwargs):
+    def __init__(self, epsilon=1e-6, axis=-1, use_tlu=False, learned_epsilon=False, learned_epsilon_constant=1e-4,
+                 learned_epsilon_constraint=None, beta_initializer="zeros", gamma_initializer="ones",
+                 tau_initializer="zeros", beta_regularizer=None, gamma_regularizer=None, tau_regularizer=None,
+                 beta_constraint=None, gamma_constraint=None, tau_constraint=None, **kwargs):
         super().__init__(**kwargs)
+        take_inputs_as_they_come(self)
         self.epsilon = args.positive_float("epsilon", epsilon)
         self.axis = integer_axis(axis)
         self.use_tlu = args.boolean("use_tlu", use_tlu)
@@ -63,7 +71,13 @@ class FilterResponseNormalization(keras.layers.Layer):
                            tau_initializer=tau_initializer, beta_regularizer=beta_regularizer,
                            gamma_regularizer=gamma_regularizer, tau_regularizer=tau_regularizer,
                            beta_constraint=beta_constraint, gamma_constraint=gamma_constraint,
-                           tau_constraint=tau_constraint)
+                           tau_constraint=tau_constraint, learned_epsilon_constraint=learned_epsilon_constraint)
+        self.eps_learned = None
+        if self.learned_epsilon:
+            # Created with the layer, as in Addons: it does not depend on the input shape.
+            self.eps_learned = self.add_weight(
+                name="learned_epsilon", shape=(1,), constraint=self.learned_epsilon_constraint,
+                initializer=keras.initializers.Constant(self.learned_epsilon_constant))
 
     def build(self, input_shape):
         if len(input_shape) < 3:
@@ -73,17 +87,13 @@ class FilterResponseNormalization(keras.layers.Layer):
         channels = args.known_channels(self, input_shape, self._channel_axis)
 
         def per_channel(name):
-            return self.add_weight(name=name, shape=(channels,), initializer=getattr(self, f"{name}_initializer"),
+            return self.add_weight(name=name, shape=(channels,),
+                                   initializer=args.fresh_initializer(getattr(self, f"{name}_initializer")),
                                    regularizer=getattr(self, f"{name}_regularizer"),
                                    constraint=getattr(self, f"{name}_constraint"))
 
         self.gamma, self.beta = per_channel("gamma"), per_channel("beta")
         self.tau = per_channel("tau") if self.use_tlu else None
-        self.eps_learned = None
-        if self.learned_epsilon:
-            self.eps_learned = self.add_weight(
-                name="learned_epsilon", shape=(),
-                initializer=keras.initializers.Constant(self.learned_epsilon_constant))
         self.input_spec = keras.layers.InputSpec(ndim=len(input_shape), axes={self._channel_axis: channels})
 
     def call(self, inputs):
@@ -104,7 +114,8 @@ class FilterResponseNormalization(keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update(config_arguments(self, (
-            "epsilon", "axis", "use_tlu", "learned_epsilon", "learned_epsilon_constant", "beta_initializer",
+            "epsilon", "axis", "use_tlu", "learned_epsilon", "learned_epsilon_constant",
+            "learned_epsilon_constraint", "beta_initializer",
             "gamma_initializer", "tau_initializer", "beta_regularizer", "gamma_regularizer", "tau_regularizer",
             "beta_constraint", "gamma_constraint", "tau_constraint")))
         return config

@@ -3,7 +3,8 @@
 import keras
 from keras import ops
 
-from keras_dlx.layers.normalization.common import add_gamma_beta, channel_axis, integer_axis
+from keras_dlx.layers.normalization.common import (add_gamma_beta, channel_axis, integer_axis,
+                                                   take_inputs_as_they_come)
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
 
@@ -54,6 +55,7 @@ class GroupNormalization(keras.layers.Layer):
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
                  gamma_constraint=None, **kwargs):
         super().__init__(**kwargs)
+        take_inputs_as_they_come(self)
         if groups != -1:
             groups = args.positive_int("groups", groups)
         self.groups = groups

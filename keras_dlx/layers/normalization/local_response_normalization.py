@@ -5,7 +5,7 @@ import numpy as np
 from keras import ops
 
 from keras_dlx.layers.normalization.common import (channel_axis, from_float32_channels_last, integer_axis,
-                                                   to_float32_channels_last)
+                                                   take_inputs_as_they_come, to_float32_channels_last)
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
 
@@ -76,6 +76,7 @@ class LocalResponseNormalization(keras.layers.Layer):
     def __init__(self, depth=5, bias=2.0, alpha=1e-4, beta=0.75, axis=-1, mode="across_channels", size=None,
                  **kwargs):
         super().__init__(**kwargs)
+        take_inputs_as_they_come(self)
         if size is not None:
             if depth != 5 and depth != size:
                 args.invalid("size", size, f"None when depth is given (received depth={depth})")

@@ -5,7 +5,8 @@ from keras import ops
 
 from keras_dlx.distribute import cross_replica_sum
 from keras_dlx.layers.normalization.common import (add_gamma_beta, channel_axis, from_float32_channels_last,
-                                                   integer_axis, to_float32_channels_last)
+                                                   integer_axis, take_inputs_as_they_come,
+                                                   to_float32_channels_last)
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
 
@@ -80,6 +81,7 @@ class SwitchableNormalization(keras.layers.Layer):
                  beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
                  **kwargs):
         super().__init__(**kwargs)
+        take_inputs_as_they_come(self)
         self.axis = integer_axis(axis)
         self.momentum = args.unit_interval("momentum", momentum, closed_right=True)
         self.epsilon = args.positive_float("epsilon", epsilon)
