@@ -121,6 +121,8 @@ BLOCKS = [
     case(layers.ConvNormAct, dict(filters=8, kernel_size=3, groups=2, norm="group", norm_groups=4,
                                   activation="tanh"), (2, 5, 5, 4), "conv-norm-act-group-norm"),
     case(layers.ResidualBlock, dict(filters=4, version="v1", strides=2), (2, 6, 6, 8), "residual-v1-bottleneck"),
+    # Input channels = filters: the shortcut and the last 1x1 convolution have the same kernel shape.
+    case(layers.ResidualBlock, dict(filters=4, version="v1"), (2, 5, 5, 4), "residual-v1-shortcut-like-last-conv"),
     case(layers.ResidualBlock, dict(filters=4, groups=2, width_per_group=32, norm="switchable"), (2, 5, 5, 16),
          "residual-v15-resnext-switchable"),
     case(layers.ResidualBlock, dict(filters=6, kind="basic", version="v2", strides=2), (2, 6, 6, 4),
