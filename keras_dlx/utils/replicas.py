@@ -1,4 +1,7 @@
-"""Sums across the replicas of a tf.distribute strategy, for synchronized statistics."""
+"""Sums across the replicas of a tf.distribute strategy, for synchronized statistics.
+
+Backend-neutral: layers import it from here, and TensorFlow is imported only when the backend is TensorFlow.
+"""
 
 import keras
 
