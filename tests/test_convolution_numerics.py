@@ -239,29 +239,32 @@ def build_stack(rates, between=None):
         x = layers.DilatedConv2D(4, 3, dilation_rate=rate, padding="same")(x)
         if between:
             x = between()(x)
-    return x
+    return keras.Model(inputs, x)
 
 
-def test_gridding_stack_warns_once(monkeypatch):
-    from keras_dlx.layers.convolution import dilated_conv
-
-    monkeypatch.setattr(dilated_conv, "_warned", set())
+def test_building_a_gridding_stack_has_no_side_effect():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         build_stack((2, 4), between=keras.layers.ReLU)
-    gridding = [w for w in caught if issubclass(w.category, layers.GriddingWarning)]
-    assert len(gridding) == 1 and "(2, 4)" in str(gridding[0].message)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        build_stack((2, 4), between=keras.layers.ReLU)
-    assert not [w for w in caught if issubclass(w.category, layers.GriddingWarning)], "warned twice"
-
-
-def test_hybrid_dilation_stack_does_not_warn():
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        build_stack((1, 2, 5), between=keras.layers.BatchNormalization)
     assert not [w for w in caught if issubclass(w.category, layers.GriddingWarning)]
+
+
+def test_check_gridding_reports_the_longest_gridding_stack_per_axis():
+    model = build_stack((2, 2, 4), between=keras.layers.ReLU)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        findings = layers.check_gridding(model)
+    last = model.layers[-2].name  # the third convolution, before its ReLU
+    assert [(f.layer, f.axis, f.dilation_rates, f.kernel_sizes) for f in findings] == [
+        (last, 0, (2, 2, 4), (3, 3, 3)), (last, 1, (2, 2, 4), (3, 3, 3))]
+    assert findings[0].holes == layers.receptive_field_holes((2, 2, 4), 3)
+    messages = [str(w.message) for w in caught if issubclass(w.category, layers.GriddingWarning)]
+    assert len(messages) == 2 and "(2, 2, 4)" in messages[0] and last in messages[0]
+    assert layers.check_gridding(model, warn=False) == findings
+
+
+def test_hybrid_dilation_stack_does_not_grid():
+    assert layers.check_gridding(build_stack((1, 2, 5), between=keras.layers.BatchNormalization)) == []
 
 
 @pytest.mark.parametrize("groups", [2, 4, 8, 16, 32, 64])
@@ -291,21 +294,23 @@ def test_merge_factor():
     assert merge_factor(3, 2) == 3  # 6 channels in all: one block-diagonal convolution
 
 
-def test_gridding_stack_stops_at_strides_and_upsampling(monkeypatch):
-    from keras_dlx.layers.convolution import dilated_conv
+def test_gridding_stack_stops_at_strides_and_upsampling():
+    inputs = keras.Input((32, 32, 4))
+    x = layers.DilatedConv2D(4, 3, dilation_rate=2, padding="same")(inputs)
+    # Without the break at upsampling, rates (2, 2, 2) would be reported as gridding.
+    x = layers.ResizeConv2D(4, 3, size=2, dilation_rate=2)(x)
+    x = layers.DilatedConv2D(4, 3, dilation_rate=2, padding="same")(x)
+    # Without the break at strides, kernel sizes (3, 3, 3, 1, 3) with even rates would be reported.
+    x = keras.layers.Conv2D(4, 1, strides=2)(x)
+    x = layers.DilatedConv2D(4, 3, dilation_rate=2, padding="same")(x)
+    assert layers.check_gridding(keras.Model(inputs, x)) == []
 
-    monkeypatch.setattr(dilated_conv, "_warned", set())
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        inputs = keras.Input((32, 32, 4))
-        x = layers.DilatedConv2D(4, 3, dilation_rate=2, padding="same")(inputs)
-        # Without the break at upsampling, rates (2, 2, 2) would be reported as gridding.
-        x = layers.ResizeConv2D(4, 3, size=2, dilation_rate=2)(x)
-        x = layers.DilatedConv2D(4, 3, dilation_rate=2, padding="same")(x)
-        # Without the break at strides, kernel sizes (3, 3, 3, 1, 3) with even rates would be reported.
-        x = keras.layers.Conv2D(4, 1, strides=2)(x)
-        layers.DilatedConv2D(4, 3, dilation_rate=2, padding="same")(x)
-    assert not [w for w in caught if issubclass(w.category, layers.GriddingWarning)]
+
+def test_check_gridding_follows_keras_convolutions_and_sequential_models():
+    model = keras.Sequential([keras.Input((16, 16, 2)), keras.layers.Conv2D(2, 3, dilation_rate=3, padding="same"),
+                              keras.layers.BatchNormalization(), layers.DilatedConv2D(2, 3, dilation_rate=3,
+                                                                                      padding="same")])
+    assert [f.dilation_rates for f in layers.check_gridding(model, warn=False)] == [(3, 3), (3, 3)]
 
 
 def test_dynamic_spatial_sizes():
