@@ -8,12 +8,20 @@ from keras_dlx.utils import arguments as args
 _PASSTHROUGH = (keras.layers.Dropout, keras.layers.Activation)
 
 
+def _feeds(previous, layer):
+    """Whether `layer` was called once, on `previous`'s output alone (public `input`/`output` properties, which
+    raise for a layer called several times)."""
+    try:
+        return layer.input is previous.output
+    except (AttributeError, ValueError):
+        return False
+
+
 def _chain(model):
     """The model's layers in order, checked to form a single chain input -> ... -> output."""
     chain = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
     for previous, layer in zip(chain, chain[1:]):
-        if len(layer._inbound_nodes) != 1 or layer._inbound_nodes[0].operation is None or \
-                [t._keras_history[0] for t in layer._inbound_nodes[0].input_tensors] != [previous]:
+        if not _feeds(previous, layer):
             args.invalid("model", model.name, "a chain of layers (each feeding the next), such as VGG, AlexNet or "
                                               "LeNet5; this one branches at '{}'".format(layer.name))
     return chain
