@@ -267,6 +267,15 @@ def test_fully_convolutional_needs_a_flatten_head():
         applications.to_fully_convolutional(applications.ResNet18(input_shape=(32, 32, 3), classes=3))
 
 
+def test_fully_convolutional_needs_a_chain():
+    inputs = keras.Input((8, 8, 3))
+    a = keras.layers.Conv2D(4, 3, padding="same")(inputs)
+    b = keras.layers.Conv2D(4, 1)(inputs)
+    x = keras.layers.Dense(2)(keras.layers.Flatten()(keras.layers.Add()([a, b])))
+    with pytest.raises(ValueError, match="branches at"):
+        applications.to_fully_convolutional(keras.Model(inputs, x))
+
+
 # --- bad input -----------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("build, match", [
