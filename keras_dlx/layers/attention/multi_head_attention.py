@@ -1,4 +1,4 @@
-"""Multi-head attention on `keras.ops.dot_product_attention`, weight-compatible with Keras's layer."""
+"""Multi-head attention with `keras.layers.MultiHeadAttention`'s interface, masks and weights."""
 
 import math
 
@@ -8,6 +8,22 @@ from keras import ops
 
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
+
+# Keras's masked softmax gives masked logits this value (logits are float32 here, 16-bit ones promoted first).
+MASKED_LOGIT = -1e9
+
+
+def _prod(dims):
+    """The product of static ints and/or dynamic scalars."""
+    result = 1
+    for d in dims:
+        result = result * d
+    return result
+
+
+def _compatible(a, b):
+    """Whether two static shapes can be equal (None matches anything)."""
+    return len(a) == len(b) and all(x is None or y is None or x == y for x, y in zip(a, b))
 
 
 @keras.saving.register_keras_serializable(package="keras_dlx")
@@ -20,18 +36,36 @@ class MultiHeadAttention(keras.layers.Layer):
         head_h = softmax(Q W_q^h (K W_k^h)^T / sqrt(key_dim) + mask) V W_v^h
         output = concat_h(head_h) W_o + b_o
 
-    The attention itself runs through `keras.ops.dot_product_attention`, so backends with fused (flash)
-    attention kernels use them; only attention dropout in training and `return_attention_scores=True` take the
-    explicit softmax path. When `query`, `key` and `value` are the same tensor (self-attention), the three
-    projections are one matmul with the concatenated kernels.
+    Masks follow Keras: `attention_mask` is boolean (True = may attend) of shape (B, T_q, T_v), or any shape
+    that broadcasts to the scores (B, num_heads, T_q, T_v) once the missing axes are inserted before the query
+    and key axes ((T_q, T_v), (1, T_q, T_v) and (B, num_heads, T_q, T_v) all work). It is combined with
+    `use_causal_mask` and with the inputs' padding masks: the query's masks rows, the value's and key's mask
+    columns (`query_mask`, `value_mask`, `key_mask`, which Keras fills in from masks the inputs carry, e.g.
+    after `Embedding(mask_zero=True)`). As in Keras, a query row with nothing to attend to gets uniform weights,
+    or zero weights when the scores are returned or attention dropout is on.
 
-    Call arguments and masks are Keras's: `query`, `value` (here optional: `mha(x)` is self-attention), `key`
-    (defaults to `value`), `attention_mask`
-    (boolean, shape (B, T_q, T_v), True = may attend), `query_mask`/`value_mask`/`key_mask` (or Keras masks
-    carried by the inputs), `use_causal_mask`, `return_attention_scores`, `training`. The weights have the shapes
-    and order of `keras.layers.MultiHeadAttention` (query/key/value kernels (D, heads, key_dim) and biases
-    (heads, key_dim), output kernel (heads, value_dim, D_out) and bias (D_out,)), so
-    `load_keras_weights(keras_mha)` (or `set_weights(keras_mha.get_weights())`) gives the same outputs.
+    When `query`, `key` and `value` are the same tensor (self-attention), the three projections are one matmul
+    with the concatenated kernels. On TensorFlow the attention is written out (scaled query, `einsum`,
+    `softmax`, `einsum`): its `keras.ops.dot_product_attention` is that same computation plus a scaling of the
+    full (T_q x T_v) logits. Other backends call `keras.ops.dot_product_attention`, which has fused (flash)
+    kernels there; returned scores and attention dropout always take the written-out path.
+
+    The weights have the shapes and order of `keras.layers.MultiHeadAttention`'s (query/key/value kernels
+    (D, heads, key_dim) and biases (heads, key_dim), output kernel (heads, value_dim, D_out) and bias (D_out,)),
+    so `load_keras_weights(keras_mha)` (or `set_weights(keras_mha.get_weights())`) gives the same outputs.
+
+    Differences from `keras.layers.MultiHeadAttention`, on purpose:
+        - `value` is optional: `mha(x)` is `mha(x, x)`, the padding mask of `x` masking both queries and values
+          (Keras fills the `mask` argument from it).
+        - An explicit `query_mask` argument is honoured (Keras's layer reads only the mask `query` carries).
+        - A 4D `attention_mask` (B, num_heads, T_q, T_v) combines with padding and causal masks axis by axis
+          (Keras combines them before inserting the heads axis, which fails or misaligns).
+        - Under mixed precision, the softmax of the written-out path (returned scores, attention dropout) runs
+          in float32, as Keras's fused path does (Keras's explicit path runs it in float16).
+        - Symbolic `return_attention_scores` gives the scores' shape with T_v (Keras's gives T_q twice).
+        - `output_shape` is an int (Keras also takes a tuple); there is no `sliding_window`, `flash_attention`
+          or `use_gate`. Padding masks need 3D inputs and `use_causal_mask` attention over axis 1 (Keras
+          accepts others and computes masks that do not match the scores).
 
     Args:
         num_heads: int, number of heads.
@@ -40,18 +74,32 @@ class MultiHeadAttention(keras.layers.Layer):
         dropout: float in [0, 1), dropout on the attention probabilities. Defaults to 0.
         use_bias: bool. Defaults to True.
         output_shape: int, the output feature size; defaults to the query's.
-        attention_axes: None (the sequence axis), an int or a tuple of ints: the axes attended over, jointly; the
-            other non-batch, non-feature axes act as batch axes (Keras's semantics; None attends over all of
-            them). Masks are supported for 3D inputs only; with higher ranks the returned scores have the layout
-            (batch * other axes, heads, T_q, T_v).
+        attention_axes: None, an int or a tuple of ints: the axes attended over, jointly; the other non-batch,
+            non-feature axes act as batch axes. None attends over every axis but batch and features (Keras's
+            semantics). Returned scores have Keras's layout (B, <other axes>, num_heads, <query attention axes>,
+            <key attention axes>), the attention axes in the order given.
         kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer, activity_regularizer,
-        kernel_constraint, bias_constraint, seed: as in `keras.layers.MultiHeadAttention`.
+        kernel_constraint, bias_constraint, seed: as in `keras.layers.MultiHeadAttention`. Each weight gets its
+            own copy of an initializer, so an unseeded one gives every weight (and every build) new values; a
+            variance-scaling kernel initializer (Glorot, He, LeCun) counts fans over each kernel's input and
+            output axes, as Keras's layer does, so initial weights have Keras's scale.
+
+    Call arguments:
+        query: (B, T_q, D_q). value: (B, T_v, D_v), optional, defaults to `query`. key: (B, T_v, D_k),
+            optional, defaults to `value`; all its dimensions but the last must equal `value`'s.
+        query_mask, value_mask, key_mask: boolean padding masks (B, T_q), (B, T_v), (B, T_v); Keras fills them
+            from the inputs' masks.
+        attention_mask: boolean, True = may attend; see above.
+        return_attention_scores: bool, also return the attention probabilities.
+        training: bool, attention dropout on or off.
+        use_causal_mask: bool, query position i attends to key positions <= i.
+        mask: the padding mask of `query` when it is the only tensor argument (Keras fills it in).
 
     Input shape:
         query (B, T_q, D_q), value (B, T_v, D_v), key (B, T_v, D_k); or higher rank with `attention_axes`.
 
     Output shape:
-        (B, T_q, output_shape or D_q); with `return_attention_scores`, also (B, num_heads, T_q, T_v).
+        (B, T_q, output_shape or D_q); with `return_attention_scores`, also the scores (B, num_heads, T_q, T_v).
 
     Example:
 
@@ -90,41 +138,73 @@ class MultiHeadAttention(keras.layers.Layer):
         self.seed_generator = keras.random.SeedGenerator(seed) if self.dropout > 0 else None
         self.supports_masking = True
 
-    def _weight(self, name, shape, kernel):
-        kind = "kernel" if kernel else "bias"
-        return self.add_weight(name=name, shape=shape, initializer=getattr(self, f"{kind}_initializer"),
+    # Shapes ----------------------------------------------------------------------------------------------------
+
+    def _check_inputs(self, query_shape, value_shape, key_shape):
+        """Validate the three input shapes (Keras's key/value rule included); return the attention axes."""
+        query_shape, value_shape, key_shape = tuple(query_shape), tuple(value_shape), tuple(key_shape)
+        rank = len(query_shape)
+        for name, shape in (("query", query_shape), ("value", value_shape), ("key", key_shape)):
+            if len(shape) != rank or rank < 3 or shape[-1] is None:
+                raise ValueError(f"Invalid input for layer '{self.name}': `{name}` must have rank >= 3 (batch, "
+                                 f"..., features), the query's rank, and known features. "
+                                 f"Received: input_shape={shape}")
+        if not _compatible(value_shape[1:-1], key_shape[1:-1]):
+            raise ValueError(f"Invalid inputs for layer '{self.name}': all dimensions of `value` and `key` but the "
+                             f"batch and the last must be equal. Received: value_shape={value_shape} and "
+                             f"key_shape={key_shape}")
+        return self._axes(query_shape)
+
+    def _axes(self, query_shape):
+        """The attention axes as non-negative ints, in the order given (the order of the scores' axes)."""
+        rank = len(query_shape)
+        axes = tuple(range(1, rank - 1)) if self.attention_axes is None else self.attention_axes
+        normalized = tuple(a % rank for a in axes if -rank <= a < rank)
+        if len(normalized) != len(axes) or len(set(normalized)) != len(axes) or {0, rank - 1} & set(normalized):
+            raise ValueError(
+                f"Invalid `attention_axes` for layer '{self.name}': expected distinct axes of the rank-{rank} input "
+                f"other than the batch (0) and features ({rank - 1}). Received: "
+                f"attention_axes={self.attention_axes!r} for input_shape={tuple(query_shape)}")
+        return normalized
+
+    def _scores_shape(self, query_shape, key_shape):
+        """Keras's scores layout: (B, <other axes>, num_heads, <query attention axes>, <key attention axes>)."""
+        axes = self._axes(query_shape)
+        others = tuple(query_shape[a] for a in range(1, len(query_shape) - 1) if a not in axes)
+        return ((query_shape[0],) + others + (self.num_heads,) + tuple(query_shape[a] for a in axes)
+                + tuple(key_shape[a] for a in axes))
+
+    # Weights ---------------------------------------------------------------------------------------------------
+
+    def _weight(self, name, shape, kind, fans=None):
+        # An initializer copy per weight: one unseeded instance gives every same-shaped weight the same values.
+        initializer = args.fresh_initializer(getattr(self, f"{kind}_initializer"))
+        if fans is not None and isinstance(initializer, keras.initializers.VarianceScaling) and (
+                initializer.input_axes is None or initializer.output_axes is None):
+            # Fans over the kernel's input and output axes, as Keras's EinsumDense sets them (the default would
+            # treat (D, heads, dim) as a convolution kernel). The copy keeps the fresh copy's seed.
+            initializer = initializer.__class__.from_config({
+                **initializer.get_config(), "seed": initializer.seed, "input_axes": fans[0], "output_axes": fans[1]})
+        return self.add_weight(name=name, shape=shape, initializer=initializer,
                                regularizer=getattr(self, f"{kind}_regularizer"),
                                constraint=getattr(self, f"{kind}_constraint"))
 
     def build(self, query_shape, value_shape=None, key_shape=None):
         value_shape = query_shape if value_shape is None else value_shape
         key_shape = value_shape if key_shape is None else key_shape
-        rank = len(query_shape)
-        for name, shape in (("query", query_shape), ("value", value_shape), ("key", key_shape)):
-            if len(shape) != rank or rank < 3 or shape[-1] is None:
-                raise ValueError(f"Invalid input for layer '{self.name}': `{name}` must have rank >= 3 (batch, "
-                                 f"..., features), the query's rank, and known features. "
-                                 f"Received: input_shape={tuple(shape)}")
-        # Keras's default: every axis but batch and features, attended jointly.
-        axes = tuple(range(1, rank - 1)) if self.attention_axes is None else self.attention_axes
-        normalized = sorted({a % rank for a in axes if -rank <= a < rank})
-        if len(normalized) != len(axes) or 0 in normalized or rank - 1 in normalized:
-            raise ValueError(
-                f"Invalid `attention_axes` for layer '{self.name}': expected distinct axes of the rank-{rank} input "
-                f"other than the batch (0) and features ({rank - 1}). Received: "
-                f"attention_axes={self.attention_axes!r} for input_shape={tuple(query_shape)}")
-        self._attention_axes = tuple(normalized)
-        self._rank = rank
+        self._attention_axes = self._check_inputs(query_shape, value_shape, key_shape)
+        self._rank = len(query_shape)
         h, k, v = self.num_heads, self.key_dim, self.value_dim
         out = self.output_shape_ or query_shape[-1]
-        self.query_kernel = self._weight("query_kernel", (query_shape[-1], h, k), True)
-        self.query_bias = self._weight("query_bias", (h, k), False) if self.use_bias else None
-        self.key_kernel = self._weight("key_kernel", (key_shape[-1], h, k), True)
-        self.key_bias = self._weight("key_bias", (h, k), False) if self.use_bias else None
-        self.value_kernel = self._weight("value_kernel", (value_shape[-1], h, v), True)
-        self.value_bias = self._weight("value_bias", (h, v), False) if self.use_bias else None
-        self.output_kernel = self._weight("output_kernel", (h, v, out), True)
-        self.output_bias = self._weight("output_bias", (out,), False) if self.use_bias else None
+        projection, output = ([0], [1, 2]), ([0, 1], [2])  # (input axes, output axes) of the kernels
+        self.query_kernel = self._weight("query_kernel", (query_shape[-1], h, k), "kernel", projection)
+        self.query_bias = self._weight("query_bias", (h, k), "bias") if self.use_bias else None
+        self.key_kernel = self._weight("key_kernel", (key_shape[-1], h, k), "kernel", projection)
+        self.key_bias = self._weight("key_bias", (h, k), "bias") if self.use_bias else None
+        self.value_kernel = self._weight("value_kernel", (value_shape[-1], h, v), "kernel", projection)
+        self.value_bias = self._weight("value_bias", (h, v), "bias") if self.use_bias else None
+        self.output_kernel = self._weight("output_kernel", (h, v, out), "kernel", output)
+        self.output_bias = self._weight("output_bias", (out,), "bias") if self.use_bias else None
 
     def load_keras_weights(self, mha):
         """Copy the weights of a built `keras.layers.MultiHeadAttention` with the same shapes."""
@@ -135,130 +215,180 @@ class MultiHeadAttention(keras.layers.Layer):
                              f"weight shapes {theirs}")
         self.set_weights(mha.get_weights())
 
-    def _project(self, x, kernel, bias):
-        y = ops.einsum("...d,dhk->...hk", x, kernel)
-        return ops.add(y, bias) if bias is not None else y
+    # Projections -----------------------------------------------------------------------------------------------
 
-    def _self_projections(self, x):
-        # One matmul for Q, K and V: (B, T, D) @ (D, H * (2k + v)).
+    @staticmethod
+    def _dense(x, kernel, bias):
+        """(..., D) @ (D, N) + (N,) as one 2D matmul (TensorFlow's gradient of an `...` einsum is very slow)."""
+        leading = tuple(ops.shape(x)[:-1])
+        y = ops.matmul(ops.reshape(x, (-1, x.shape[-1])), kernel)
+        if bias is not None:
+            y = ops.add(y, bias)
+        return ops.reshape(y, leading + (kernel.shape[-1],))
+
+    def _project(self, x, kernel, bias):
+        """(..., D) -> (..., heads, dim) with a (D, heads, dim) kernel."""
+        d, heads, dim = kernel.shape
+        y = self._dense(x, ops.reshape(kernel, (d, heads * dim)),
+                        None if bias is None else ops.reshape(bias, (heads * dim,)))
+        return ops.reshape(y, tuple(ops.shape(x)[:-1]) + (heads, dim))
+
+    def _projections(self, query, value, key):
+        if not (query is value and value is key):
+            return (self._project(query, self.query_kernel, self.query_bias),
+                    self._project(key, self.key_kernel, self.key_bias),
+                    self._project(value, self.value_kernel, self.value_bias))
+        # Self-attention: one matmul for Q, K and V, (..., D) @ (D, heads * (2 key_dim + value_dim)).
         h, k, v = self.num_heads, self.key_dim, self.value_dim
-        d = x.shape[-1]
+        d = query.shape[-1]
         kernel = ops.concatenate([ops.reshape(self.query_kernel, (d, h * k)), ops.reshape(self.key_kernel, (d, h * k)),
                                   ops.reshape(self.value_kernel, (d, h * v))], axis=-1)
-        y = ops.matmul(x, kernel)
-        if self.use_bias:
-            y = ops.add(y, ops.concatenate([ops.reshape(self.query_bias, (h * k,)),
-                                            ops.reshape(self.key_bias, (h * k,)),
-                                            ops.reshape(self.value_bias, (h * v,))]))
-        q, kk, vv = ops.split(y, [h * k, 2 * h * k], axis=-1)
-        shape = ops.shape(x)[:2]
-        return (ops.reshape(q, tuple(shape) + (h, k)), ops.reshape(kk, tuple(shape) + (h, k)),
-                ops.reshape(vv, tuple(shape) + (h, v)))
+        bias = None if not self.use_bias else ops.concatenate([
+            ops.reshape(self.query_bias, (h * k,)), ops.reshape(self.key_bias, (h * k,)),
+            ops.reshape(self.value_bias, (h * v,))])
+        q, kk, vv = ops.split(self._dense(query, kernel, bias), [h * k, 2 * h * k], axis=-1)
+        leading = tuple(ops.shape(query)[:-1])
+        return (ops.reshape(q, leading + (h, k)), ops.reshape(kk, leading + (h, k)),
+                ops.reshape(vv, leading + (h, v)))
 
-    def _mask(self, query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask):
-        """Boolean (B, T_q, T_v) mask or None, combining every mask the way Keras's layer does."""
-        mask = None
-        if query_mask is not None:
-            mask = ops.expand_dims(ops.cast(query_mask, "bool"), -1)
-        for extra in (value_mask, key_mask):
-            if extra is not None:
-                extra = ops.expand_dims(ops.cast(extra, "bool"), -2)
-                mask = extra if mask is None else ops.logical_and(mask, extra)
+    def _output(self, attended):
+        """(..., heads, value_dim) -> (..., output features)."""
+        h, v, out = self.output_kernel.shape
+        return self._dense(ops.reshape(attended, tuple(ops.shape(attended)[:-2]) + (h * v,)),
+                           ops.reshape(self.output_kernel, (h * v, out)), self.output_bias)
+
+    # Masks -----------------------------------------------------------------------------------------------------
+
+    def _scores_mask(self, query, value, key, query_mask, value_mask, key_mask, attention_mask, use_causal_mask):
+        """One boolean mask that broadcasts to the scores (Keras's layout), or None.
+
+        Keras's rules: the query's padding mask masks rows (B, T_q, 1), the value's and key's columns
+        (B, 1, T_v), the causal mask is (1, T_q, T_v); a mask with fewer axes than the scores gets the missing
+        axes inserted just before the query and key axes.
+        """
+        padding = [(m, axis) for m, axis in ((query_mask, -1), (value_mask, -2), (key_mask, -2)) if m is not None]
+        if padding and self._rank != 3:
+            raise ValueError(f"Invalid call of layer '{self.name}': padding masks (query_mask, value_mask, key_mask "
+                             f"or masks carried by the inputs) need 3D inputs. Received: query.shape={query.shape}")
+        if use_causal_mask and self._attention_axes != (1,):
+            raise ValueError(f"Invalid call of layer '{self.name}': use_causal_mask=True needs attention over axis 1. "
+                             f"Received: attention_axes={self.attention_axes!r} for query.shape={query.shape}")
+        masks = [("padding masks", ops.expand_dims(ops.cast(m, "bool"), axis)) for m, axis in padding]
         if use_causal_mask:
-            tq, tv = ops.shape(query)[1], ops.shape(value)[1]
-            causal = ops.greater_equal(ops.expand_dims(ops.arange(tq), -1), ops.expand_dims(ops.arange(tv), 0))
-            causal = ops.expand_dims(causal, 0)
-            mask = causal if mask is None else ops.logical_and(mask, causal)
+            rows, columns = ops.arange(ops.shape(query)[1]), ops.arange(ops.shape(value)[1])
+            causal = ops.greater_equal(ops.expand_dims(rows, -1), columns)  # query i attends to keys j <= i
+            masks.append(("use_causal_mask", ops.expand_dims(causal, 0)))
         if attention_mask is not None:
-            attention_mask = ops.cast(attention_mask, "bool")
-            mask = attention_mask if mask is None else ops.logical_and(mask, attention_mask)
+            masks.append(("attention_mask", ops.cast(attention_mask, "bool")))
+        mask = None
+        for name, m in masks:
+            m = self._expand_mask(m, name, query, key)
+            mask = m if mask is None else ops.logical_and(mask, m)
         return mask
 
+    def _expand_mask(self, mask, name, query, key):
+        scores = self._scores_shape(query.shape, key.shape)
+        n, rank = len(self._attention_axes), len(mask.shape)
+        if not 2 * n <= rank <= len(scores):
+            raise ValueError(f"Invalid `{name}` for layer '{self.name}': expected {2 * n} to {len(scores)} axes "
+                             f"that broadcast to the attention scores {scores}. Received: shape={tuple(mask.shape)}")
+        at = rank - 2 * n  # Keras inserts the missing axes just before the query and key positions
+        expanded = tuple(mask.shape[:at]) + (1,) * (len(scores) - rank) + tuple(mask.shape[at:])
+        if not all(m in (None, 1) or s is None or m == s for m, s in zip(expanded, scores)):
+            raise ValueError(f"Invalid `{name}` for layer '{self.name}': it must broadcast to the attention scores "
+                             f"(batch, [other axes,] heads, query positions, key positions) = {scores} once axes "
+                             f"are inserted before the query and key positions. Received: shape={tuple(mask.shape)}")
+        for _ in range(len(scores) - rank):
+            mask = ops.expand_dims(mask, at)
+        return mask
+
+    # Attention -------------------------------------------------------------------------------------------------
+
     def call(self, query, value=None, key=None, query_mask=None, value_mask=None, key_mask=None, attention_mask=None,
-             return_attention_scores=False, training=None, use_causal_mask=False):
+             return_attention_scores=False, training=None, use_causal_mask=False, mask=None):
+        query_mask = mask if query_mask is None else query_mask
         if value is None:
             value = query
+            value_mask = query_mask if value_mask is None else value_mask
         if key is None:
             key = value
-        query_mask = getattr(query, "_keras_mask", None) if query_mask is None else query_mask
-        value_mask = getattr(value, "_keras_mask", None) if value_mask is None else value_mask
-        key_mask = getattr(key, "_keras_mask", None) if key_mask is None else key_mask
-        if self._rank > 3 or self._attention_axes != (1,):
-            if attention_mask is not None or use_causal_mask or query_mask is not None or value_mask is not None:
-                raise ValueError(f"Invalid call of layer '{self.name}': masks are supported for 3D inputs attending "
-                                 f"over axis 1 only. Received: attention_axes={self.attention_axes} with a mask")
-            return self._call_over_axes(query, value, key, return_attention_scores, training)
-        if query is value and value is key:
-            q, k, v = self._self_projections(query)
-        else:
-            q = self._project(query, self.query_kernel, self.query_bias)
-            k = self._project(key, self.key_kernel, self.key_bias)
-            v = self._project(value, self.value_kernel, self.value_bias)
-        mask = self._mask(query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask)
-        head_mask = None if mask is None else ops.expand_dims(mask, 1)  # (B, 1, T_q, T_v): all heads
-        attended, scores = self._attend(q, k, v, head_mask, return_attention_scores, training)
-        output = ops.einsum("bqhd,hdo->bqo", attended, self.output_kernel)
-        if self.use_bias:
-            output = ops.add(output, self.output_bias)
+        self._check_inputs(query.shape, value.shape, key.shape)
+        if len(query.shape) != self._rank:
+            raise ValueError(f"Invalid input for layer '{self.name}': the layer was built for rank-{self._rank} "
+                             f"inputs. Received: query.shape={query.shape}")
+        scores_mask = self._scores_mask(query, value, key, query_mask, value_mask, key_mask, attention_mask,
+                                        use_causal_mask)
+        q, k, v = self._projections(query, value, key)
+        attend = self._attend if self._rank == 3 else self._attend_over_axes
+        attended, scores = attend(q, k, v, scores_mask, return_attention_scores, training)
+        output = self._output(attended)
         return (output, scores) if return_attention_scores else output
 
-    def _call_over_axes(self, query, value, key, return_attention_scores, training):
-        """Attention over `attention_axes` (jointly), the other non-batch axes acting as batch axes."""
+    def _attend_over_axes(self, q, k, v, scores_mask, return_attention_scores, training):
+        """Attention over `attention_axes` jointly, the other non-batch axes acting as batch axes: the projected
+        tensors become sequences (B * other axes, positions, heads, dim) and back."""
         rank, axes = self._rank, self._attention_axes
         others = tuple(a for a in range(1, rank - 1) if a not in axes)
-        order = (0,) + others + axes + (rank - 1, rank)  # after projection: (..., heads, dim)
+        order = (0,) + others + axes + (rank - 1, rank)
+        split = 1 + len(others)
 
         def to_sequences(x):
             x = ops.transpose(x, order)
-            shape = ops.shape(x)
-            batch = shape[0]
-            for a in range(1, 1 + len(others)):
-                batch = batch * shape[a]
-            length = 1
-            for a in range(1 + len(others), rank - 1):
-                length = length * shape[a]
-            return ops.reshape(x, (batch, length) + tuple(shape[-2:])), shape
+            shape = tuple(ops.shape(x))
+            return ops.reshape(x, (_prod(shape[:split]), _prod(shape[split:-2])) + shape[-2:]), shape
 
-        q, q_shape = to_sequences(self._project(query, self.query_kernel, self.query_bias))
-        k, _ = to_sequences(self._project(key, self.key_kernel, self.key_bias))
-        v, _ = to_sequences(self._project(value, self.value_kernel, self.value_bias))
-        attended, scores = self._attend(q, k, v, None, return_attention_scores, training)
-        attended = ops.reshape(attended, tuple(q_shape[:-1]) + (self.value_dim,))
+        (q, q_shape), (k, k_shape), (v, _) = to_sequences(q), to_sequences(k), to_sequences(v)
+        batch, query_positions, key_positions = q_shape[:split], q_shape[split:-2], k_shape[split:-2]
+        scores_shape = batch + (self.num_heads,) + query_positions + key_positions
+        if scores_mask is not None:
+            scores_mask = ops.reshape(ops.broadcast_to(scores_mask, scores_shape), (
+                _prod(batch), self.num_heads, _prod(query_positions), _prod(key_positions)))
+        attended, scores = self._attend(q, k, v, scores_mask, return_attention_scores, training)
+        attended = ops.reshape(attended, q_shape[:-1] + (self.value_dim,))
         attended = ops.transpose(attended, tuple(int(i) for i in np.argsort(order)))
-        output = ops.einsum("...hd,hdo->...o", attended, self.output_kernel)
-        if self.use_bias:
-            output = ops.add(output, self.output_bias)
-        return (output, scores) if return_attention_scores else output
+        return attended, None if scores is None else ops.reshape(scores, scores_shape)
 
-    def _attend(self, q, k, v, head_mask, return_attention_scores, training):
-        """(B, T_q, H, k), (B, T_v, H, k), (B, T_v, H, v) -> (B, T_q, H, v) and the scores if asked for."""
-        scale = 1.0 / math.sqrt(self.key_dim)
-        dropout = training and self.dropout > 0
-        scores = None
-        if return_attention_scores or dropout:
-            logits = ops.einsum("bqhk,bvhk->bhqv", q, k) * ops.cast(scale, q.dtype)
-            if head_mask is not None:
-                # Keras's convention: masked logits get a large negative number (fully masked rows -> uniform).
-                logits = ops.where(head_mask, logits, ops.cast(-1e9 if q.dtype != "float16" else -6e4, q.dtype))
-            scores = ops.softmax(logits, axis=-1)
-            probs = keras.random.dropout(scores, self.dropout, seed=self.seed_generator) if dropout else scores
-            attended = ops.einsum("bhqv,bvhd->bqhd", probs, v)
-        else:
-            attended = ops.dot_product_attention(q, k, v, mask=head_mask, scale=scale)
-        return attended, scores
+    def _attend(self, q, k, v, mask, return_attention_scores, training):
+        """(B, T_q, H, k), (B, T_v, H, k), (B, T_v, H, v) and a mask that broadcasts to (B, H, T_q, T_v) ->
+        (B, T_q, H, v), and the scores (B, H, T_q, T_v) or None."""
+        # Scale the queries, not the logits: H * T_q * key_dim multiplies instead of H * T_q * T_v, both ways.
+        q = ops.multiply(q, ops.cast(1.0 / math.sqrt(self.key_dim), q.dtype))
+        dropout = bool(training) and self.dropout > 0
+        explicit = return_attention_scores or dropout
+        if not explicit and keras.backend.backend() != "tensorflow":
+            return ops.dot_product_attention(q, k, v, mask=mask, scale=1.0), None
+        logits = ops.einsum("bqhk,bvhk->bhqv", q, k)
+        dtype = keras.backend.standardize_dtype(logits.dtype)
+        if dtype in ("float16", "bfloat16"):
+            logits = ops.cast(logits, "float32")  # softmax in float32, as keras.ops.dot_product_attention does
+        if mask is not None:
+            logits = ops.where(mask, logits, ops.cast(MASKED_LOGIT, logits.dtype))
+        probs = ops.softmax(logits, axis=-1)
+        if mask is not None and explicit:
+            # Keras's explicit path (scores or dropout) gives zero weights to rows with nothing to attend to.
+            probs = ops.where(mask, probs, ops.zeros((), probs.dtype))
+        probs = ops.cast(probs, dtype)
+        scores = probs if return_attention_scores else None
+        if dropout:
+            probs = keras.random.dropout(probs, self.dropout, seed=self.seed_generator)
+        return ops.einsum("bhqv,bvhd->bqhd", probs, v), scores
+
+    # Shapes and config -----------------------------------------------------------------------------------------
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
+        value_shape = query_shape if value_shape is None else value_shape
+        self._check_inputs(query_shape, value_shape, value_shape if key_shape is None else key_shape)
         return tuple(query_shape[:-1]) + (self.output_shape_ or query_shape[-1],)
 
     def compute_output_spec(self, query, value=None, key=None, query_mask=None, value_mask=None, key_mask=None,
                             attention_mask=None, return_attention_scores=False, training=None,
-                            use_causal_mask=False):
-        out = keras.KerasTensor(self.compute_output_shape(query.shape), dtype=self.compute_dtype)
-        if return_attention_scores and len(query.shape) > 3:
-            return out, keras.KerasTensor((None, self.num_heads, None, None), dtype=self.compute_dtype)
+                            use_causal_mask=False, mask=None):
+        value = query if value is None else value
+        key = value if key is None else key
+        out = keras.KerasTensor(self.compute_output_shape(query.shape, value.shape, key.shape),
+                                dtype=self.compute_dtype)
         if return_attention_scores:
-            scores = (query.shape[0], self.num_heads, query.shape[1], (query if value is None else value).shape[1])
-            return out, keras.KerasTensor(scores, dtype=self.compute_dtype)
+            return out, keras.KerasTensor(self._scores_shape(query.shape, key.shape), dtype=self.compute_dtype)
         return out
 
     def get_config(self):

@@ -26,11 +26,17 @@ class TransformerEncoderBlock(keras.layers.Layer):
         activation: of the MLP. Defaults to `"gelu"`.
         norm_first: bool, pre-norm (True) or post-norm (False). Defaults to True.
         epsilon: of the layer norms. Defaults to 1e-6 (ViT).
-        kernel_initializer: of every projection. Defaults to `"glorot_uniform"`.
+        kernel_initializer: of every projection. Defaults to `"glorot_uniform"`. Each kernel gets its own copy,
+            so an unseeded initializer gives every kernel (and every build) new values.
 
     Call arguments:
-        inputs: (batch, tokens, features). `attention_mask` (batch, tokens, tokens), True = may attend;
-        `use_causal_mask`; `training`.
+        inputs: (batch, tokens, features).
+        attention_mask: boolean, True = may attend, any shape `MultiHeadAttention` accepts ((batch, tokens,
+            tokens), (tokens, tokens), (batch, num_heads, tokens, tokens), ...).
+        use_causal_mask: bool. training: bool.
+        mask: boolean (batch, tokens) padding mask; Keras fills it from the input's mask (e.g. after
+            `Embedding(mask_zero=True)`). Padded tokens are masked as queries and as keys, as
+            `keras.layers.MultiHeadAttention(x, x)` does; the output carries the same mask.
 
     Input shape:
         3D tensor (batch, tokens, features).
@@ -72,15 +78,18 @@ class TransformerEncoderBlock(keras.layers.Layer):
         if key_dim < 1:
             args.invalid("num_heads", self.num_heads, f"at most the {features} features when key_dim is None")
         policy = self.dtype_policy
+        # Each sublayer gets its own initializer copy: a shared unseeded one gives same-shaped kernels equal values.
+        fresh = args.fresh_initializer
         self.attention = MultiHeadAttention(self.num_heads, key_dim, dropout=self.attention_dropout,
-                                            kernel_initializer=self.kernel_initializer, dtype=policy,
+                                            kernel_initializer=fresh(self.kernel_initializer), dtype=policy,
                                             name="attention")
         self.attention_norm = keras.layers.LayerNormalization(epsilon=self.epsilon, dtype=policy,
                                                               name="attention_norm")
         self.mlp_norm = keras.layers.LayerNormalization(epsilon=self.epsilon, dtype=policy, name="mlp_norm")
         self.mlp_in = keras.layers.Dense(self.mlp_dim, activation=self.activation,
-                                         kernel_initializer=self.kernel_initializer, dtype=policy, name="mlp_in")
-        self.mlp_out = keras.layers.Dense(features, kernel_initializer=self.kernel_initializer, dtype=policy,
+                                         kernel_initializer=fresh(self.kernel_initializer), dtype=policy,
+                                         name="mlp_in")
+        self.mlp_out = keras.layers.Dense(features, kernel_initializer=fresh(self.kernel_initializer), dtype=policy,
                                           name="mlp_out")
         self.drop = keras.layers.Dropout(self.dropout, dtype=policy, name="dropout")
         shape = tuple(input_shape)
@@ -93,9 +102,10 @@ class TransformerEncoderBlock(keras.layers.Layer):
     def _mlp(self, x, training):
         return self.drop(self.mlp_out(self.drop(self.mlp_in(x), training=training)), training=training)
 
-    def call(self, inputs, attention_mask=None, use_causal_mask=False, training=None):
+    def call(self, inputs, attention_mask=None, use_causal_mask=False, training=None, mask=None):
         def attend(x):
-            y = self.attention(x, attention_mask=attention_mask, use_causal_mask=use_causal_mask, training=training)
+            y = self.attention(x, attention_mask=attention_mask, use_causal_mask=use_causal_mask, training=training,
+                               mask=mask)
             return self.drop(y, training=training)
 
         x = inputs
