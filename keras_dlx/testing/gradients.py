@@ -1,12 +1,14 @@
 """Autodiff through a layer's stateless call, per backend, for the gradient check of the layer contract."""
 
+import inspect
+
 import keras
 import numpy as np
 
 
 def _training_kwargs(layer, training):
     # stateless_call forwards keyword arguments to `call` verbatim; only layers that take `training` get it.
-    return {"training": training} if getattr(layer, "_call_has_training_arg", False) else {}
+    return {"training": training} if "training" in inspect.signature(layer.call).parameters else {}
 
 
 def input_and_weight_gradients(layer, x, projection, training=False):
