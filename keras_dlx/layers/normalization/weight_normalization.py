@@ -155,8 +155,11 @@ class WeightNormalization(keras.layers.Wrapper):
     def bake(self):
         """A plain copy of the wrapped layer whose kernel is `g * v / ||v||` (for inference or export)."""
         layer = self.layer.__class__.from_config(self.layer.get_config())
-        layer.build(self.layer._build_shapes_dict["input_shape"]
-                    if getattr(self.layer, "_build_shapes_dict", None) else None)
+        build_config = self.layer.get_build_config()
+        if build_config:
+            layer.build_from_config(build_config)
+        else:
+            layer.build(None)
         kernel = keras.ops.convert_to_numpy(self.normalized_kernel())
         for target, source in zip(layer.weights, self.layer.weights):
             target.assign(kernel if source is self.layer.kernel else source)
