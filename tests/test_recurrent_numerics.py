@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from keras_dlx import layers
+from keras_dlx.testing.gradients import input_and_weight_gradients
 
 RNG = np.random.default_rng(0)
 
@@ -81,9 +82,29 @@ def test_matches_step_by_step_reference(cls, kind, kwargs):
     expected = run_reference(kind, x, weights_of(layer), 5, kwargs.get("use_peepholes", kind == "peephole"))
     for got, want in zip((sequence, h, c), expected):
         np.testing.assert_allclose(got, want, atol=1e-10)
-    # The cell alone in keras.layers.RNN (no hoisting) computes the same.
+    # The cell alone in keras.layers.RNN (its weights not prepared per sequence) computes the same.
     rnn = keras.layers.RNN(layer.cell, return_sequences=True, dtype="float64")
     np.testing.assert_allclose(keras.ops.convert_to_numpy(rnn(x)), expected[0], atol=1e-10)
+
+
+@pytest.mark.parametrize("cls, kwargs", [
+    (layers.PeepholeLSTM, {}), (layers.CoupledLSTM, {"use_peepholes": True}), (layers.LayerNormLSTM, {}),
+])
+def test_weights_prepared_once_per_sequence_change_nothing(cls, kwargs):
+    # The layer reads its weights once and broadcasts the peepholes to (batch, units) before the loop; the same
+    # cell run by keras.layers.RNN uses the variables at every step. The arithmetic of each step is the same, so
+    # the outputs are bitwise equal; gradients only differ in the order their per-step terms are summed.
+    x = RNG.standard_normal((3, 7, 4)).astype("float32")
+    layer = cls(5, return_sequences=True, **kwargs)
+    layer(x)
+    randomize(layer)
+    rnn = keras.layers.RNN(layer.cell, return_sequences=True)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer(x)), keras.ops.convert_to_numpy(rnn(x)))
+    projection = RNG.standard_normal((3, 7, 5)).astype("float32")
+    ours, plain = (input_and_weight_gradients(model, x, projection) for model in (layer, rnn))
+    np.testing.assert_allclose(ours[0], plain[0], rtol=1e-5, atol=1e-6)
+    for got, want in zip(ours[1], plain[1]):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
 
 
 def test_peephole_lstm_with_zero_peepholes_equals_keras_lstm():

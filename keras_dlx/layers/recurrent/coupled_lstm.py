@@ -44,21 +44,23 @@ class CoupledLSTMCell(LSTMVariantCell):
         super().__init__(units, **kwargs)
         self.use_peepholes = args.boolean("use_peepholes", use_peepholes)
 
-    def build_extra(self):
-        if self.use_peepholes:
-            for gate in ("forget", "output"):
-                setattr(self, f"{gate}_gate_peephole_weights", self.add_weight(
-                    name=f"{gate}_gate_peephole_weights", shape=(self.units,), initializer=self.kernel_initializer,
-                    regularizer=self.kernel_regularizer, constraint=self.kernel_constraint))
+    @property
+    def state_vector_names(self):
+        return ("forget_gate_peephole_weights", "output_gate_peephole_weights") if self.use_peepholes else ()
 
-    def step(self, z_x, h, c):
-        z_f, z_c, z_o = ops.split(z_x + self.recurrent(h), 3, axis=-1)
+    def build_extra(self):
+        for name in self.state_vector_names:
+            setattr(self, name, self.add_state_vector(name))
+
+    def step(self, inputs, h, c, weights):
+        z = ops.add(self.project(inputs, weights), ops.matmul(h, weights["recurrent_kernel"]))
+        z_f, z_c, z_o = ops.split(z, 3, axis=-1)
         if self.use_peepholes:
-            z_f = z_f + self.forget_gate_peephole_weights * c
+            z_f = z_f + weights["forget_gate_peephole_weights"] * c
         f = self.recurrent_activation(z_f)
         c_new = f * c + (1.0 - f) * self.activation(z_c)
         if self.use_peepholes:
-            z_o = z_o + self.output_gate_peephole_weights * c_new
+            z_o = z_o + weights["output_gate_peephole_weights"] * c_new
         return self.recurrent_activation(z_o) * self.activation(c_new), c_new
 
     def get_config(self):
@@ -69,9 +71,10 @@ class CoupledLSTMCell(LSTMVariantCell):
 
 @keras.saving.register_keras_serializable(package="keras_dlx")
 class CoupledLSTM(LSTMVariant):
-    __doc__ = document("""Coupled input-forget gate LSTM layer (CIFG), input projection hoisted out of the loop.
+    __doc__ = document("""Coupled input-forget gate LSTM layer (CIFG).
 
-    Runs `CoupledLSTMCell` (see its formulas) over a sequence, with everything `keras.layers.RNN` offers
+    Runs `CoupledLSTMCell` (see its formulas) over a sequence, its weights prepared once per sequence, with
+    everything `keras.layers.RNN` offers
     (masking, `return_sequences`, `return_state`, `go_backwards`, `stateful`, `unroll`, `Bidirectional`).
 
     Args:

@@ -50,22 +50,20 @@ class LayerNormLSTMCell(LSTMVariantCell):
         self.state_norm = self._norm("state_norm")
 
     def _norm(self, name):
-        return keras.layers.LayerNormalization(epsilon=self.norm_epsilon, gamma_initializer=self.norm_gamma_initializer,
-                                               beta_initializer=self.norm_beta_initializer,
-                                               dtype=self.dtype_policy, name=name)
+        return keras.layers.LayerNormalization(
+            epsilon=self.norm_epsilon, gamma_initializer=args.fresh_initializer(self.norm_gamma_initializer),
+            beta_initializer=args.fresh_initializer(self.norm_beta_initializer), dtype=self.dtype_policy, name=name)
 
     def build_extra(self):
         self.kernel_norm.build((None, 4 * self.units))
         self.recurrent_norm.build((None, 4 * self.units))
         self.state_norm.build((None, self.units))
 
-    def project(self, inputs):
-        return self.kernel_norm(ops.matmul(inputs, self.kernel))
-
-    def step(self, z_x, h, c):
-        z = z_x + self.recurrent_norm(self.recurrent(h))
+    def step(self, inputs, h, c, weights):
+        z = ops.add(self.kernel_norm(ops.matmul(inputs, weights["kernel"])),
+                    self.recurrent_norm(ops.matmul(h, weights["recurrent_kernel"])))
         if self.use_bias:
-            z = z + self.bias
+            z = ops.add(z, weights["bias"])
         z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)
         c_new = self.state_norm(self.recurrent_activation(z_f) * c
                                 + self.recurrent_activation(z_i) * self.activation(z_c))
@@ -83,11 +81,11 @@ class LayerNormLSTMCell(LSTMVariantCell):
 
 @keras.saving.register_keras_serializable(package="keras_dlx")
 class LayerNormLSTM(LSTMVariant):
-    __doc__ = document("""Layer-normalized LSTM layer (TensorFlow Addons semantics), input projection hoisted.
+    __doc__ = document("""Layer-normalized LSTM layer (TensorFlow Addons semantics).
 
-    Runs `LayerNormLSTMCell` (see its formulas) over a sequence; `LN_k(x W)` for all time steps is computed
-    before the loop. Everything `keras.layers.RNN` offers works (masking, `return_sequences`, `return_state`,
-    `go_backwards`, `stateful`, `unroll`, `Bidirectional`).
+    Runs `LayerNormLSTMCell` (see its formulas) over a sequence, its kernels read once per sequence. Everything
+    `keras.layers.RNN` offers works (masking, `return_sequences`, `return_state`, `go_backwards`, `stateful`,
+    `unroll`, `Bidirectional`).
 
     Args:
 {args}

@@ -40,27 +40,30 @@ class PeepholeLSTMCell(LSTMVariantCell):
         - [Gers & Schmidhuber 2000, Recurrent nets that time and count](https://doi.org/10.1109/IJCNN.2000.861302)
     """, _ARGS)
 
-    def build_extra(self):
-        for gate in ("input", "forget", "output"):
-            setattr(self, f"{gate}_gate_peephole_weights", self.add_weight(
-                name=f"{gate}_gate_peephole_weights", shape=(self.units,), initializer=self.kernel_initializer,
-                regularizer=self.kernel_regularizer, constraint=self.kernel_constraint))
+    state_vector_names = ("input_gate_peephole_weights", "forget_gate_peephole_weights",
+                          "output_gate_peephole_weights")
 
-    def step(self, z_x, h, c):
-        z_i, z_f, z_c, z_o = ops.split(z_x + self.recurrent(h), 4, axis=-1)
-        i = self.recurrent_activation(z_i + self.input_gate_peephole_weights * c)
-        f = self.recurrent_activation(z_f + self.forget_gate_peephole_weights * c)
+    def build_extra(self):
+        for name in self.state_vector_names:
+            setattr(self, name, self.add_state_vector(name))
+
+    def step(self, inputs, h, c, weights):
+        z = ops.add(self.project(inputs, weights), ops.matmul(h, weights["recurrent_kernel"]))
+        z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)
+        i = self.recurrent_activation(z_i + weights["input_gate_peephole_weights"] * c)
+        f = self.recurrent_activation(z_f + weights["forget_gate_peephole_weights"] * c)
         c_new = f * c + i * self.activation(z_c)
-        o = self.recurrent_activation(z_o + self.output_gate_peephole_weights * c_new)
+        o = self.recurrent_activation(z_o + weights["output_gate_peephole_weights"] * c_new)
         return o * self.activation(c_new), c_new
 
 
 @keras.saving.register_keras_serializable(package="keras_dlx")
 class PeepholeLSTM(LSTMVariant):
-    __doc__ = document("""LSTM layer with peephole connections, as fast as `keras.layers.LSTM` on CPU.
+    __doc__ = document("""LSTM layer with peephole connections (Gers & Schmidhuber 2000).
 
-    Runs `PeepholeLSTMCell` (see its formulas) over a sequence. The input projection of all time steps is one
-    matmul before the loop, so each step only multiplies the recurrent state. Everything
+    Runs `PeepholeLSTMCell` (see its formulas) over a sequence, its weights prepared once per sequence (read once,
+    peepholes broadcast to the state's shape), so the loop does little more per step than `keras.layers.LSTM`'s
+    (speed: docs/benchmarks.md). Everything
     `keras.layers.RNN` offers works: masking (padded steps keep the previous state), `return_sequences`,
     `return_state`, `go_backwards`, `stateful`, `unroll`, `initial_state`, `keras.layers.Bidirectional`.
 
