@@ -92,3 +92,21 @@ def test_saved_model_loads_in_a_fresh_process_after_import_keras_dlx():
 
 def test_version():
     assert keras_dlx.__version__.count(".") == 2
+
+
+BACKEND_NEUTRAL_IMPORT = """
+import sys
+import keras_dlx
+from keras_dlx import applications, layers, testing
+import keras
+assert keras.backend.backend() == "jax", keras.backend.backend()
+loaded = sorted(m for m in sys.modules if m == "tensorflow" or m.startswith("tensorflow."))
+print(len(loaded), loaded[:3])
+"""
+
+
+def test_importing_keras_dlx_on_jax_does_not_import_tensorflow():
+    # TensorFlow-only code (keras_dlx.distribute, the tf.data pipeline) is imported only when used.
+    env = {**os.environ, "KERAS_BACKEND": "jax"}
+    count, *_ = run_python(BACKEND_NEUTRAL_IMPORT, ROOT, env)
+    assert count == "0", "TensorFlow was imported under KERAS_BACKEND=jax"
