@@ -112,6 +112,26 @@ def test_fused_and_separate_projections_agree():
     np.testing.assert_allclose(numpy(fused), numpy(separate), atol=1e-5)
 
 
+@pytest.mark.parametrize("cross", [False, True])
+def test_gradients_equal_keras(cross):
+    import tensorflow as tf
+
+    x, y = randn(2, 6, 16), randn(2, 9, 16)
+    value = y if cross else x
+    mask = RNG.random((2, 6, 9 if cross else 6)) > 0.3
+    ours, peer = built_pair(x, value)
+    grads = []
+    for layer in (ours, peer):
+        inputs = [tf.constant(x), tf.constant(y)] if cross else [tf.constant(x)]
+        with tf.GradientTape() as tape:
+            tape.watch(inputs)
+            # Self-attention passes one tensor twice: our fused QKV path.
+            out = layer(inputs[0], inputs[-1], attention_mask=mask, use_causal_mask=not cross)
+            loss = tf.reduce_sum(out * tf.sin(out))
+        grads.append(tape.gradient(loss, inputs + layer.trainable_weights))
+    assert_all_close(grads[0], grads[1], atol=1e-4)
+
+
 # 2. Masks ---------------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("mask_shape", [(2, 6, 9), (6, 9), (2, 4, 6, 9), (1, 6, 9), (1, 1, 6, 9), (2, 1, 6, 9),
@@ -134,14 +154,19 @@ def test_causal_mask_equals_keras(scores):
                      peer(x, x, use_causal_mask=True, return_attention_scores=scores))
 
 
-@pytest.mark.parametrize("scores", [False, True])
-def test_rows_with_nothing_to_attend_to_equal_keras(scores):
-    # Keras: uniform weights on the fused path, zero weights when the scores are returned.
+@pytest.mark.parametrize("scores, dropout, rank", [(False, 0.0, 3), (True, 0.0, 3), (False, 0.5, 3),
+                                                   (False, 0.0, 4)])
+def test_rows_with_nothing_to_attend_to_equal_keras(scores, dropout, rank):
+    # Keras: uniform weights on its fused path, zero weights on its explicit one (returned scores, dropout > 0
+    # even at inference, rank > 3).
     x, y = randn(2, 4, 8), randn(2, 5, 8)
     mask = np.ones((2, 4, 5), bool)
     mask[0, 1] = False
     mask[1, 3] = False
-    ours, peer = built_pair(x, y, 2, 4)
+    if rank == 4:
+        x, y, mask = x[:, None], y[:, None], mask[:, None]
+    axes = {"attention_axes": (2,)} if rank == 4 else {}
+    ours, peer = built_pair(x, y, 2, 4, dropout=dropout, **axes)
     assert_all_close(ours(x, y, attention_mask=mask, return_attention_scores=scores),
                      peer(x, y, attention_mask=mask, return_attention_scores=scores))
 
@@ -244,6 +269,19 @@ def test_transformer_block_padding_mask_equals_keras_composition():
     unmasked = keras.Model(inputs, block(keras.layers.Embedding(10, 16)(inputs)))
     unmasked.layers[1].set_weights(embedding.get_weights())
     assert not np.allclose(unmasked.predict(tokens, verbose=0), ours.predict(tokens, verbose=0), atol=1e-4)
+
+
+def test_4d_attention_mask_combines_with_padding_and_causal_masks_axis_by_axis():
+    # Keras raises on (B, H, T, S) & padding (it combines before inserting the heads axis); the expected value
+    # is Keras's layer given every mask folded into the 4D one.
+    x, y = randn(2, 6, 16), randn(2, 6, 16)
+    heads = RNG.random((2, 4, 6, 6)) > 0.3
+    q_mask, v_mask = np.ones((2, 6), bool), np.ones((2, 6), bool)
+    q_mask[1, 4:], v_mask[0, 3:] = False, False
+    ours, peer = built_pair(x, y)
+    folded = heads & q_mask[:, None, :, None] & v_mask[:, None, None, :] & np.tril(np.ones((6, 6), bool))
+    assert_all_close(ours(x, y, query_mask=q_mask, value_mask=v_mask, attention_mask=heads, use_causal_mask=True),
+                     peer(x, y, attention_mask=folded))
 
 
 @pytest.mark.parametrize("mask_shape", [(2, 7, 9), (9,), (3, 6, 9), (2, 4, 6, 9, 1), (2, 3, 6, 9)])

@@ -35,9 +35,11 @@ class SpatialSelfAttention2D(keras.layers.Layer):
 
         t = flatten(x);   y = t + MHA(query=t + P, key=t + P, value=t);   output = reshape(y)
 
-    so attention composes with CNN backbones. `position_encoding="sinusoidal"` is DETR's fixed 2D sine
-    encoding (half the channels for rows, half for columns); `"learned"` is a trainable (H*W, C) table (the
-    spatial size must then be fixed); None uses no position information.
+    so attention composes with CNN backbones. `position_encoding="sinusoidal"` is DETR's fixed 2D sine layout
+    (half the channels for rows, half for columns, sin/cos pairs at frequencies 10000^(-i / (C/4))) on integer
+    positions counted from 0 (DETR's model counts from 1 and can normalise them to [0, 2 pi]); `"learned"` is a
+    trainable (H*W, C) table, initialised N(0, 0.02); None uses no position information. The spatial size must
+    be static.
 
     Args:
         num_heads: int. key_dim: int, size of each head; defaults to channels // num_heads.
