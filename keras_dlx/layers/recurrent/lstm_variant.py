@@ -15,6 +15,7 @@ and its gradient costs more than the per-step matmuls it saves; see docs/layers/
 
 import contextlib
 import inspect
+import numbers
 
 import keras
 from keras import ops
@@ -74,7 +75,7 @@ CELL_ARGUMENTS = (
 
 
 def _implementation(value):
-    if isinstance(value, bool) or value not in (1, 2):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value not in (1, 2):
         args.invalid("implementation", value, "1 or 2")
     return int(value)
 
@@ -243,7 +244,7 @@ class LSTMVariant(keras.layers.RNN):
             raise ValueError(f"Invalid `use_cudnn` for {type(self).__name__}: there is no cuDNN kernel for this "
                              f"LSTM variant; expected 'auto' or False (both run the backend's loop). "
                              f"Received: use_cudnn={use_cudnn!r}")
-        if use_cudnn not in ("auto", False):
+        if use_cudnn is not False and not (isinstance(use_cudnn, str) and use_cudnn == "auto"):
             args.invalid("use_cudnn", use_cudnn, "'auto' or False")
         activity_regularizer = args.regularizer("activity_regularizer", kwargs.pop("activity_regularizer", None))
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
