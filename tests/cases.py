@@ -97,6 +97,9 @@ RECURRENT = [
          "coupled-lstm-peepholes"),
     case(layers.CoupledLSTM, dict(units=4), (2, 5, 3), "coupled-lstm"),
     case(layers.LayerNormLSTM, dict(units=4), (2, 5, 3), "layer-norm-lstm"),
+    # Keras's and Addons' compatibility arguments (documented no-ops) must not break anything.
+    case(layers.PeepholeLSTM, dict(units=3, implementation=1, use_cudnn=False), (2, 4, 3),
+         "peephole-lstm-keras-compat-args"),
 ]
 
 ATTENTION = [

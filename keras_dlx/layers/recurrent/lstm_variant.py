@@ -19,11 +19,11 @@ import numbers
 
 import keras
 from keras import ops
-# keras.layers.RNN draws and resets per-sequence dropout masks only for cells of this class (as LSTMCell is).
-from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
+# keras.layers.RNN draws and resets per-sequence dropout masks only for cells of this class (as LSTMCell is).
+from keras_dlx.utils.keras_compat import DropoutRNNCell
 
 _KERAS_LSTM_ARGS = """\
         activation, recurrent_activation, use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
