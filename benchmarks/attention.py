@@ -9,10 +9,12 @@ from plain Keras layers. Each case is timed on two paths: `tape`, a compiled Gra
 trained with Adam and a mean-square loss, as users train it. TensorFlow backend; ratio = ours / peer, the median
 of per-pair ratios; the targets (from the attention/blocks issue) apply to both paths.
 
-Measured 2026-11-25, TensorFlow 2.21 CPU on a 2-core machine shared with other jobs, `--repeats 10`,
-MultiHeadAttention / keras MultiHeadAttention (target <= 1.0), three runs:
-    train_on_batch 0.877, 0.868, 0.878; tape 0.907, 0.909, 0.911;
-    with --jit: train_on_batch 0.962, 1.041; tape 0.974, 0.998 (parity: XLA compiles both alike).
+Measured 2026-11-25, TensorFlow 2.21 CPU on a 2-core machine shared with other jobs (load average 1.6 to 2.5),
+`--repeats 10`, three runs (two with --jit):
+    MultiHeadAttention / keras MultiHeadAttention (target <= 1.0): train_on_batch 0.886, 0.877, 0.870;
+        tape 0.926, 0.912, 0.906; with --jit: train_on_batch 0.951, 0.945, tape 0.939, 0.933.
+    ResidualBlock x3 / plain Keras layers (target <= 1.05, `--repeats 5`, one run): train_on_batch 0.998,
+        tape 1.008.
 """
 
 import os
