@@ -2,7 +2,8 @@
 
 `python -m benchmarks.applications [--repeats 10] [--jit] [--only NAME]`: ResNet50, InceptionV3 and MobileNet
 against their keras.applications counterparts (weights=None), batch 8 at the default size, a train step
-(forward, loss, gradients) and an inference step, timed in alternation; ratio = ours / Keras (target <= 1.02).
+(forward, loss, gradients), `train_on_batch` of the model (the path users take) and an inference step, timed in
+alternation; ratio = ours / Keras (target <= 1.02).
 
 `python -m benchmarks.applications --throughput [--batch 8] [--only NAME]`: for every registered model, in a
 fresh process each, images/second of inference and of training at the model's default input size, and the
@@ -53,7 +54,8 @@ def compare(argv):
         if args.only and args.only.lower() not in keras_name.lower():
             continue
         shape = (args.batch, size, size, 3)
-        for label, step in (("train step", harness.train_step), ("inference", harness.inference_step)):
+        for label, step in (("train step", harness.train_step), ("train_on_batch", harness.train_on_batch_step),
+                            ("inference", harness.inference_step)):
             rows.append(harness.compare(f"{keras_name} {label} / keras.applications.{keras_name}", ours, peer,
                                         shape, ("<=", 1.02), repeats=args.repeats, jit_compile=args.jit,
                                         step=step))
