@@ -157,3 +157,21 @@ def test_backup_is_written_atomically_by_the_chief_only(tmp_path):
     backup.save(model, 1)
     assert sorted(os.listdir(tmp_path / "chief")) == ["epoch-1.weights.h5", "state.json"]
     assert backup.last_epoch() == 1 and backup.restore(model) == 2
+
+
+def test_fit_restores_the_models_train_function_when_a_callback_fails():
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    class Boom(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            raise RuntimeError("boom")
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    before = model.train_function
+    data = tf.data.Dataset.from_tensor_slices((np.ones((8, 3), "float32"), np.ones((8, 1), "float32"))).batch(4)
+    with pytest.raises(RuntimeError, match="boom"):
+        distribute.fit(model, data, epochs=2, callbacks=[Boom()], verbose=0)
+    assert model.train_function is before

@@ -144,6 +144,27 @@ def _steps(dataset, steps):
     return cardinality
 
 
+def _train_epochs(model, train_function, distributed, steps, callbacks, epochs, *, validation_data, auto_shard,
+                  backup):
+    """The epoch loop of `fit`: callbacks, metrics, validation and backups around each epoch."""
+    callbacks.on_train_begin()
+    logs = {}
+    for epoch in epochs:
+        model.reset_metrics()
+        callbacks.on_epoch_begin(epoch)
+        _run_epoch(model, train_function, distributed, steps, callbacks, train=True)
+        logs = {k: float(v) for k, v in model.get_metrics_result().items()}
+        if validation_data is not None:
+            val_logs = evaluate(model, validation_data, verbose=0, auto_shard=auto_shard)
+            logs.update({f"val_{k}": v for k, v in val_logs.items()})
+        callbacks.on_epoch_end(epoch, logs)
+        if backup is not None:
+            backup.save(model, epoch)
+        if model.stop_training:
+            break
+    callbacks.on_train_end(logs)
+
+
 def fit(model, dataset, epochs=1, callbacks=None, verbose=1, validation_data=None, steps_per_epoch=None,
         backup_dir=None, initial_epoch=0, auto_shard=tf.data.experimental.AutoShardPolicy.DATA):
     """Train a compiled `model` on a `tf.data.Dataset` under the model's strategy, like `model.fit`.
@@ -182,23 +203,11 @@ def fit(model, dataset, epochs=1, callbacks=None, verbose=1, validation_data=Non
     model.stop_training = False
     # Keras's TensorBoard callback writes the graph of `model.train_function`: let it see this loop's step.
     keras_train_function, model.train_function = model.train_function, train_function
-    callbacks.on_train_begin()
-    logs = {}
-    for epoch in range(initial_epoch, epochs):
-        model.reset_metrics()
-        callbacks.on_epoch_begin(epoch)
-        _run_epoch(model, train_function, distributed, steps, callbacks, train=True)
-        logs = {k: float(v) for k, v in model.get_metrics_result().items()}
-        if validation_data is not None:
-            val_logs = evaluate(model, validation_data, verbose=0, auto_shard=auto_shard)
-            logs.update({f"val_{k}": v for k, v in val_logs.items()})
-        callbacks.on_epoch_end(epoch, logs)
-        if backup is not None:
-            backup.save(model, epoch)
-        if model.stop_training:
-            break
-    callbacks.on_train_end(logs)
-    model.train_function = keras_train_function
+    try:
+        _train_epochs(model, train_function, distributed, steps, callbacks, range(initial_epoch, epochs),
+                      validation_data=validation_data, auto_shard=auto_shard, backup=backup)
+    finally:  # an interrupted or failing run must not leave our step function on the model
+        model.train_function = keras_train_function
     return model.history
 
 
