@@ -43,9 +43,11 @@ def update_batch_norm_statistics(model, x, batch_size=32, steps=None):
 
     Example:
 
-    >>> model.fit(x_train, y_train, epochs=1)
-    >>> keras_dlx.applications.update_batch_norm_statistics(model, x_train[:2048])
-    >>> model.evaluate(x_test, y_test)
+    >>> model = keras_dlx.applications.ResNet18(small_input=True, input_shape=(28, 28, 1), classes=10)
+    >>> x = np.random.default_rng(0).random((64, 28, 28, 1), dtype="float32")
+    >>> # ... model.fit(x_train, y_train) ..., then, before evaluating:
+    >>> keras_dlx.applications.update_batch_norm_statistics(model, x, batch_size=32)
+    20
     """
     norms = batch_norm_layers(model)
     count = -(-len(x) // batch_size)

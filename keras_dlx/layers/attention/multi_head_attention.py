@@ -108,7 +108,7 @@ class MultiHeadAttention(keras.layers.Layer):
 
     >>> mha = keras_dlx.layers.MultiHeadAttention(num_heads=8, key_dim=64)
     >>> x = keras.random.normal((2, 128, 512))
-    >>> mha(x, x, use_causal_mask=True).shape
+    >>> tuple(mha(x, x, use_causal_mask=True).shape)
     (2, 128, 512)
 
     Reference:

@@ -57,7 +57,7 @@ class SpatialSelfAttention2D(keras.layers.Layer):
     Example:
 
     >>> attention = keras_dlx.layers.SpatialSelfAttention2D(num_heads=8)
-    >>> attention(keras.ops.ones((2, 16, 16, 256))).shape
+    >>> tuple(attention(keras.ops.ones((2, 16, 16, 256))).shape)
     (2, 16, 16, 256)
 
     Reference:

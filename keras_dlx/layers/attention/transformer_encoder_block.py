@@ -47,7 +47,7 @@ class TransformerEncoderBlock(keras.layers.Layer):
     Example:
 
     >>> block = keras_dlx.layers.TransformerEncoderBlock(num_heads=8, mlp_dim=2048)
-    >>> block(keras.random.normal((2, 16, 512))).shape
+    >>> tuple(block(keras.random.normal((2, 16, 512))).shape)
     (2, 16, 512)
 
     Reference:

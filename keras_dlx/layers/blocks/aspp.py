@@ -38,7 +38,7 @@ class ASPP(keras.layers.Layer):
     Example:
 
     >>> aspp = keras_dlx.layers.ASPP(256, rates=(6, 12, 18))
-    >>> aspp(keras.ops.ones((2, 33, 33, 512))).shape
+    >>> tuple(aspp(keras.ops.ones((2, 33, 33, 512))).shape)
     (2, 33, 33, 256)
 
     Reference:

@@ -37,7 +37,7 @@ class ConvNormAct(keras.layers.Layer):
     Example:
 
     >>> unit = keras_dlx.layers.ConvNormAct(64, 7, strides=2, padding="symmetric")
-    >>> unit(keras.ops.ones((2, 224, 224, 3))).shape
+    >>> tuple(unit(keras.ops.ones((2, 224, 224, 3))).shape)
     (2, 112, 112, 64)
 
     Reference:

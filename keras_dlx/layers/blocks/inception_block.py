@@ -52,7 +52,7 @@ class InceptionBlock(keras.layers.Layer):
     Example:
 
     >>> block = keras_dlx.layers.InceptionBlock.preset("3a")
-    >>> block(keras.ops.ones((1, 28, 28, 192))).shape
+    >>> tuple(block(keras.ops.ones((1, 28, 28, 192))).shape)
     (1, 28, 28, 256)
 
     Reference:

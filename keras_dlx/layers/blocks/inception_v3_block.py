@@ -74,7 +74,7 @@ class InceptionV3Block(keras.layers.Layer):
     Example:
 
     >>> block = keras_dlx.layers.InceptionV3Block("c", channels_7x7=160)
-    >>> block(keras.ops.ones((1, 17, 17, 768))).shape
+    >>> tuple(block(keras.ops.ones((1, 17, 17, 768))).shape)
     (1, 17, 17, 768)
 
     Reference:

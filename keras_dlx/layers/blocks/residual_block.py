@@ -50,7 +50,7 @@ class ResidualBlock(keras.layers.Layer):
     Example:
 
     >>> block = keras_dlx.layers.ResidualBlock(64, kind="bottleneck", strides=2, groups=32, width_per_group=4)
-    >>> block(keras.ops.ones((2, 56, 56, 256))).shape
+    >>> tuple(block(keras.ops.ones((2, 56, 56, 256))).shape)
     (2, 28, 28, 256)
 
     Reference:

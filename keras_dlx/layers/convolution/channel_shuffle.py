@@ -28,7 +28,8 @@ class ChannelShuffle(keras.layers.Layer):
     Example:
 
     >>> x = keras.ops.reshape(keras.ops.arange(6.0), (1, 6))
-    >>> keras_dlx.layers.ChannelShuffle(groups=2, data_format="channels_last")(x)  # [[0, 3, 1, 4, 2, 5]]
+    >>> keras.ops.convert_to_numpy(keras_dlx.layers.ChannelShuffle(groups=2, data_format="channels_last")(x))
+    array([[0., 3., 1., 4., 2., 5.]], dtype=float32)
 
     Reference:
         - [Zhang et al. 2018, ShuffleNet](https://arxiv.org/abs/1707.01083)

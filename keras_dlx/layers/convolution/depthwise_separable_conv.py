@@ -52,7 +52,7 @@ class DepthwiseSeparableConv2D(keras.layers.Layer):
     Example:
 
     >>> block = keras_dlx.layers.DepthwiseSeparableConv2D(64, 3, strides=2)
-    >>> block(keras.ops.ones((2, 32, 32, 16))).shape
+    >>> tuple(block(keras.ops.ones((2, 32, 32, 16))).shape)
     (2, 16, 16, 64)
 
     Reference:

@@ -47,7 +47,7 @@ _DOC = """{rank}D dilated (atrous) convolution that also works with `strides > 1
     Example:
 
     >>> layer = keras_dlx.layers.DilatedConv{rank}D(8, 3, strides=2, dilation_rate=2, padding="same")
-    >>> layer(keras.ops.ones({example_shape})).shape
+    >>> tuple(layer(keras.ops.ones({example_shape})).shape)
     {example_out}
 
     Reference:

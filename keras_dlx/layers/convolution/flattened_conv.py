@@ -50,7 +50,7 @@ class FlattenedConv2D(keras.layers.Layer):
     Example:
 
     >>> layer = keras_dlx.layers.FlattenedConv2D(32, 3, stages=2, padding="same")
-    >>> layer(keras.ops.ones((2, 16, 16, 8))).shape
+    >>> tuple(layer(keras.ops.ones((2, 16, 16, 8))).shape)
     (2, 16, 16, 32)
 
     Reference:

@@ -60,7 +60,7 @@ _DOC = """{rank}D grouped convolution, fast on CPU, with optional ShuffleNet cha
     Example:
 
     >>> layer = keras_dlx.layers.GroupConv{rank}D(16, 3, groups=4, shuffle=True, padding="same")
-    >>> layer(keras.ops.ones({example_shape})).shape
+    >>> tuple(layer(keras.ops.ones({example_shape})).shape)
     {example_out}
 
     Reference:

@@ -93,7 +93,7 @@ _DOC = """{rank}D transposed convolution with `groups`, `dilation_rate`, `stride
     Example:
 
     >>> layer = keras_dlx.layers.GroupConv{rank}DTranspose(8, 3, strides=2, groups=4, padding="same")
-    >>> layer(keras.ops.ones({example_shape})).shape
+    >>> tuple(layer(keras.ops.ones({example_shape})).shape)
     {example_out}
 
     Reference:

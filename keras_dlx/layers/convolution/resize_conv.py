@@ -55,7 +55,7 @@ class ResizeConv2D(BaseConv):
     Example:
 
     >>> layer = keras_dlx.layers.ResizeConv2D(8, 3, size=2)
-    >>> layer(keras.ops.ones((2, 7, 7, 4))).shape
+    >>> tuple(layer(keras.ops.ones((2, 7, 7, 4))).shape)
     (2, 14, 14, 8)
 
     Reference:

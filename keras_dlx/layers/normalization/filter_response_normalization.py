@@ -49,7 +49,7 @@ class FilterResponseNormalization(keras.layers.Layer):
     Example:
 
     >>> frn = keras_dlx.layers.FilterResponseNormalization(use_tlu=True)
-    >>> frn(keras.random.normal((2, 8, 8, 16))).shape
+    >>> tuple(frn(keras.random.normal((2, 8, 8, 16))).shape)
     (2, 8, 8, 16)
 
     Reference:

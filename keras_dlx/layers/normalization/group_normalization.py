@@ -44,7 +44,7 @@ class GroupNormalization(keras.layers.Layer):
     Example:
 
     >>> norm = keras_dlx.layers.GroupNormalization(groups=8)
-    >>> norm(keras.random.normal((2, 16, 16, 32))).shape
+    >>> tuple(norm(keras.random.normal((2, 16, 16, 32))).shape)
     (2, 16, 16, 32)
 
     Reference:

@@ -32,7 +32,7 @@ class InstanceNormalization(GroupNormalization):
     Example:
 
     >>> norm = keras_dlx.layers.InstanceNormalization()
-    >>> norm(keras.random.normal((2, 64, 64, 3))).shape
+    >>> tuple(norm(keras.random.normal((2, 64, 64, 3))).shape)
     (2, 64, 64, 3)
 
     Reference:

@@ -64,7 +64,7 @@ class LocalResponseNormalization(keras.layers.Layer):
     Example:
 
     >>> lrn = keras_dlx.layers.LRN()  # AlexNet
-    >>> lrn(keras.random.normal((2, 27, 27, 96))).shape
+    >>> tuple(lrn(keras.random.normal((2, 27, 27, 96))).shape)
     (2, 27, 27, 96)
     >>> keras_dlx.layers.LRN.from_pytorch(size=5, alpha=1e-4, beta=0.75, k=2.0).alpha
     2e-05

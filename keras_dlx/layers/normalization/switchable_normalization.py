@@ -67,7 +67,7 @@ class SwitchableNormalization(keras.layers.Layer):
     Example:
 
     >>> norm = keras_dlx.layers.SwitchableNormalization()
-    >>> norm(keras.random.normal((8, 14, 14, 32)), training=True).shape
+    >>> tuple(norm(keras.random.normal((8, 14, 14, 32)), training=True).shape)
     (8, 14, 14, 32)
 
     Reference:

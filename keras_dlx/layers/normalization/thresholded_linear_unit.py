@@ -34,7 +34,7 @@ class TLU(keras.layers.Layer):
     Example:
 
     >>> tlu = keras_dlx.layers.TLU(shared_axes=[1, 2])
-    >>> tlu(keras.random.normal((2, 8, 8, 16))).shape
+    >>> tuple(tlu(keras.random.normal((2, 8, 8, 16))).shape)
     (2, 8, 8, 16)
 
     Reference:

@@ -48,7 +48,7 @@ class WeightNormalization(keras.layers.Wrapper):
     Example:
 
     >>> dense = keras_dlx.layers.WeightNormalization(keras.layers.Dense(10), data_init=True)
-    >>> dense(keras.random.normal((4, 3)), training=True).shape
+    >>> tuple(dense(keras.random.normal((4, 3)), training=True).shape)
     (4, 10)
     >>> plain = dense.bake()  # a keras.layers.Dense computing the same function
 

@@ -30,7 +30,7 @@ class CoupledLSTMCell(LSTMVariantCell):
     Example:
 
     >>> rnn = keras.layers.RNN(keras_dlx.layers.CoupledLSTMCell(16, use_peepholes=True))
-    >>> rnn(keras.random.normal((4, 10, 8))).shape
+    >>> tuple(rnn(keras.random.normal((4, 10, 8))).shape)
     (4, 16)
 
     Reference:
@@ -84,7 +84,7 @@ class CoupledLSTM(LSTMVariant):
     Example:
 
     >>> layer = keras_dlx.layers.CoupledLSTM(32)
-    >>> layer(keras.random.normal((4, 10, 8))).shape
+    >>> tuple(layer(keras.random.normal((4, 10, 8))).shape)
     (4, 32)
 
     Reference:

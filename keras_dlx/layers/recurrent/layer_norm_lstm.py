@@ -32,7 +32,7 @@ class LayerNormLSTMCell(LSTMVariantCell):
     Example:
 
     >>> rnn = keras.layers.RNN(keras_dlx.layers.LayerNormLSTMCell(16))
-    >>> rnn(keras.random.normal((4, 10, 8))).shape
+    >>> tuple(rnn(keras.random.normal((4, 10, 8))).shape)
     (4, 16)
 
     Reference:

@@ -33,7 +33,7 @@ class PeepholeLSTMCell(LSTMVariantCell):
     Example:
 
     >>> rnn = keras.layers.RNN(keras_dlx.layers.PeepholeLSTMCell(16))
-    >>> rnn(keras.random.normal((4, 10, 8))).shape
+    >>> tuple(rnn(keras.random.normal((4, 10, 8))).shape)
     (4, 16)
 
     Reference:
@@ -74,7 +74,7 @@ class PeepholeLSTM(LSTMVariant):
     Example:
 
     >>> layer = keras_dlx.layers.PeepholeLSTM(32, return_sequences=True)
-    >>> layer(keras.random.normal((4, 10, 8))).shape
+    >>> tuple(layer(keras.random.normal((4, 10, 8))).shape)
     (4, 10, 32)
 
     Reference:
