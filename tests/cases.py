@@ -97,6 +97,14 @@ RECURRENT = [
          "coupled-lstm-peepholes"),
     case(layers.CoupledLSTM, dict(units=4), (2, 5, 3), "coupled-lstm"),
     case(layers.LayerNormLSTM, dict(units=4), (2, 5, 3), "layer-norm-lstm"),
+    # The cells on their own, in Keras's RNN. Gradients are checked through the layers above (the same cell code):
+    # keras.layers.RNN does not hand its float64 dtype to a cell made outside it.
+    case(keras.layers.RNN, lambda: dict(cell=layers.PeepholeLSTMCell(3)), (2, 4, 3), "peephole-cell-in-rnn",
+         skip=("gradients",)),
+    case(keras.layers.RNN, lambda: dict(cell=layers.CoupledLSTMCell(3)), (2, 4, 3), "coupled-cell-in-rnn",
+         skip=("gradients",)),
+    case(keras.layers.RNN, lambda: dict(cell=layers.LayerNormLSTMCell(3)), (2, 4, 3), "layer-norm-cell-in-rnn",
+         skip=("gradients",)),
     # Keras's and Addons' compatibility arguments (documented no-ops) must not break anything.
     case(layers.PeepholeLSTM, dict(units=3, implementation=1, use_cudnn=False), (2, 4, 3),
          "peephole-lstm-keras-compat-args"),

@@ -67,3 +67,23 @@ def _built(layer_cls, kwargs=None):
     x = np.ones((2, 4), "float32")
     layer(x)
     return layer, x
+
+
+def _covered_classes():
+    """Classes the contract cases check: the case's class, and a layer or cell it wraps."""
+    covered = set()
+    for param in ALL:
+        layer_cls, kwargs = param.values[0], param.values[1]
+        covered.add(layer_cls)
+        kwargs = kwargs() if callable(kwargs) else kwargs
+        covered.update(type(v) for k, v in kwargs.items() if k in ("cell", "layer"))
+    return covered
+
+
+def test_every_exported_layer_has_a_contract_case():
+    from keras_dlx import layers
+
+    exported = {getattr(layers, name) for name in layers.__all__}
+    exported = {c for c in exported if isinstance(c, type) and issubclass(c, keras.layers.Layer)}
+    missing = sorted(c.__name__ for c in exported - _covered_classes())
+    assert not missing, f"no contract case in tests/cases.py for {missing}"
