@@ -81,11 +81,11 @@ class MultiHeadAttention(keras.layers.Layer):
             non-feature axes act as batch axes. None attends over every axis but batch and features (Keras's
             semantics). Returned scores have Keras's layout (B, <other axes>, num_heads, <query attention axes>,
             <key attention axes>), the attention axes in the order given.
-        kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer, activity_regularizer,
-        kernel_constraint, bias_constraint, seed: as in `keras.layers.MultiHeadAttention`. Each weight gets its
-            own copy of an initializer, so an unseeded one gives every weight (and every build) new values; a
-            variance-scaling kernel initializer (Glorot, He, LeCun) counts fans over each kernel's input and
-            output axes, as Keras's layer does, so initial weights have Keras's scale.
+        kernel_initializer: as in `keras.layers.MultiHeadAttention`, and so are bias_initializer,
+            kernel_regularizer, bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint and
+            seed. Each weight gets its own copy of an initializer, so an unseeded one gives every weight (and every
+            build) new values; a variance-scaling kernel initializer (Glorot, He, LeCun) counts fans over each
+            kernel's input and output axes, as Keras's layer does, so initial weights have Keras's scale.
 
     Call arguments:
         query: (B, T_q, D_q). value: (B, T_v, D_v), optional, defaults to `query`. key: (B, T_v, D_k),

@@ -34,8 +34,8 @@ _DOC = """{rank}D dilated (atrous) convolution that also works with `strides > 1
         data_format: `"channels_last"` or `"channels_first"`; defaults to `keras.config.image_data_format()`.
         dilation_rate: int or tuple of {rank} ints. Defaults to 2.
         groups: int dividing both channel counts, as in `keras.layers.Conv{rank}D`. Defaults to 1.
-        activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
-        activity_regularizer, kernel_constraint, bias_constraint: as in `keras.layers.Conv{rank}D`.
+        activation: as in `keras.layers.Conv{rank}D`. Likewise use_bias, kernel_initializer, bias_initializer,
+            kernel_regularizer, bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint.
 
     Input shape:
         {rank_plus_2}D tensor `{layout}` (channels_last) or with channels after batch (channels_first).

@@ -38,8 +38,8 @@ class FlattenedConv2D(keras.layers.Layer):
         kernel_initializer: for the lateral (channel-mixing) kernels. Defaults to `"glorot_uniform"`.
         spatial_initializer: for the vertical and horizontal kernels, shaped `(K, filters)`. Defaults to
             `"lecun_uniform"` (variance 1/K per tap, which keeps the signal's scale through each 1D filter).
-        bias_initializer, kernel_regularizer (all kernels), bias_regularizer, activity_regularizer,
-        kernel_constraint (all kernels), bias_constraint: as in `keras.layers.Conv2D`.
+        bias_initializer: as in `keras.layers.Conv2D`. Likewise kernel_regularizer (all kernels), bias_regularizer,
+            activity_regularizer, kernel_constraint (all kernels), bias_constraint.
 
     Input shape:
         4D tensor, channels last or first according to `data_format`.

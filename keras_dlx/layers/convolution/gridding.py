@@ -103,8 +103,9 @@ def check_gridding(model, warn=True):
     >>> inputs = keras.Input((32, 32, 4))
     >>> x = keras_dlx.layers.DilatedConv2D(4, 3, dilation_rate=2, padding="same")(inputs)
     >>> x = keras_dlx.layers.DilatedConv2D(4, 3, dilation_rate=4, padding="same")(x)
-    >>> [f.dilation_rates for f in keras_dlx.layers.check_gridding(keras.Model(inputs, x), warn=False)]
-    [(2, 4), (2, 4)]
+    >>> findings = keras_dlx.layers.check_gridding(keras.Model(inputs, x), warn=False)
+    >>> len(findings), findings[0].dilation_rates  # one finding per spatial axis
+    (2, (2, 4))
     """
     stacks = _stacks(model)
     inner = {id(layer) for chain in stacks for layer in chain[:-1]}

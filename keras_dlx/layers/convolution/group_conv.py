@@ -48,8 +48,8 @@ _DOC = """{rank}D grouped convolution, fast on CPU, with optional ShuffleNet cha
         dilation_rate: int or tuple of {rank} ints. Defaults to 1.
         groups: int, number of groups; must divide the input channels and `filters`. Defaults to 2.
         shuffle: bool, apply a channel shuffle after the convolution (before the activation). Defaults to False.
-        activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
-        activity_regularizer, kernel_constraint, bias_constraint: as in `keras.layers.Conv{rank}D`.
+        activation: as in `keras.layers.Conv{rank}D`. Likewise use_bias, kernel_initializer, bias_initializer,
+            kernel_regularizer, bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint.
 
     Input shape:
         {rank_plus_2}D tensor, channels last or first according to `data_format`.

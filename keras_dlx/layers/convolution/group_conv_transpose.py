@@ -79,8 +79,9 @@ _DOC = """{rank}D transposed convolution with `groups`, `dilation_rate`, `stride
         data_format: `"channels_last"` or `"channels_first"`; defaults to `keras.config.image_data_format()`.
         dilation_rate: int or tuple of {rank} ints. Defaults to 1.
         groups: int dividing the input channels and `filters`. Defaults to 1.
-        activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
-        activity_regularizer, kernel_constraint, bias_constraint: as in `keras.layers.Conv{rank}DTranspose`.
+        activation: as in `keras.layers.Conv{rank}DTranspose`. Likewise use_bias, kernel_initializer,
+            bias_initializer, kernel_regularizer, bias_regularizer, activity_regularizer, kernel_constraint,
+            bias_constraint.
 
     Input shape:
         {rank_plus_2}D tensor, channels last or first according to `data_format`.

@@ -43,8 +43,8 @@ class ResizeConv2D(BaseConv):
         strides, dilation_rate, groups: of the convolution, as in `GroupConv2D`. Default to 1.
         padding: `"valid"` or `"same"`. Defaults to `"same"`.
         data_format: `"channels_last"` or `"channels_first"`; defaults to `keras.config.image_data_format()`.
-        activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
-        activity_regularizer, kernel_constraint, bias_constraint: as in `keras.layers.Conv2D`.
+        activation: as in `keras.layers.Conv2D`. Likewise use_bias, kernel_initializer, bias_initializer,
+            kernel_regularizer, bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint.
 
     Input shape:
         4D tensor, channels last or first according to `data_format`.

@@ -37,8 +37,8 @@ class FilterResponseNormalization(keras.layers.Layer):
         learned_epsilon: bool, learn an extra epsilon. Defaults to False.
         learned_epsilon_constant: positive float, its initial value. Defaults to 1e-4 (Addons' fixed value).
         learned_epsilon_constraint: constraint for the learned epsilon (as in Addons).
-        beta_initializer, gamma_initializer, tau_initializer, beta_regularizer, gamma_regularizer,
-        tau_regularizer, beta_constraint, gamma_constraint, tau_constraint: for the per-channel weights.
+        beta_initializer: for the per-channel weights. Likewise gamma_initializer, tau_initializer,
+            beta_regularizer, gamma_regularizer, tau_regularizer, beta_constraint, gamma_constraint, tau_constraint.
 
     Input shape:
         Any tensor of rank >= 3 (batch, spatial..., channels or channels first).

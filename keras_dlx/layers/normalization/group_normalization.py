@@ -32,8 +32,8 @@ class GroupNormalization(keras.layers.Layer):
         epsilon: positive float added to the variance. Defaults to 1e-3 (Keras's default; the paper uses 1e-5).
         center: bool, learn the offset `beta`. Defaults to True.
         scale: bool, learn the scale `gamma`. Defaults to True.
-        beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer, beta_constraint,
-        gamma_constraint: for the per-channel weights.
+        beta_initializer: for the per-channel weights. Likewise gamma_initializer, beta_regularizer,
+            gamma_regularizer, beta_constraint, gamma_constraint.
 
     Input shape:
         Any tensor of rank >= 2 whose channel count (along `axis`) is divisible by `groups`.

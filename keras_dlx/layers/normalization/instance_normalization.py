@@ -20,8 +20,8 @@ class InstanceNormalization(GroupNormalization):
     Args:
         axis: int, the channel axis. Defaults to -1.
         epsilon: positive float added to the variance. Defaults to 1e-3.
-        center, scale, beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer,
-        beta_constraint, gamma_constraint: as in `GroupNormalization`.
+        center: as in `GroupNormalization`. Likewise scale, beta_initializer, gamma_initializer, beta_regularizer,
+            gamma_regularizer, beta_constraint, gamma_constraint.
 
     Input shape:
         Any tensor of rank >= 3 (batch, spatial..., channels or channels first).

@@ -55,8 +55,8 @@ class SwitchableNormalization(keras.layers.Layer):
         synchronized: bool, compute BN statistics over all replicas under tf.distribute. Defaults to False.
         unbiased_variance: bool, divide the per-instance (and, for (N, C) inputs, LN and BN) sums of squares by
             count - 1 as the official code does. Defaults to True.
-        beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer, beta_constraint,
-        gamma_constraint: for the per-channel weights.
+        beta_initializer: for the per-channel weights. Likewise gamma_initializer, beta_regularizer,
+            gamma_regularizer, beta_constraint, gamma_constraint.
 
     Input shape:
         Any tensor of rank >= 2; rank 2 is (N, C).

@@ -26,11 +26,11 @@ from keras_dlx.utils.config import arguments as config_arguments
 from keras_dlx.utils.keras_compat import DropoutRNNCell
 
 _KERAS_LSTM_ARGS = """\
-        activation, recurrent_activation, use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
-        unit_forget_bias, kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
-        recurrent_constraint, bias_constraint, dropout (in [0, 1)), recurrent_dropout (in [0, 1)), seed: as in
-        `keras.layers.LSTM`. An initializer used by several weights is copied for each (an unseeded one draws a
-        new seed per weight, so no two weights start equal).
+        activation: as in `keras.layers.LSTM`, and so are recurrent_activation, use_bias, kernel_initializer,
+            recurrent_initializer, bias_initializer, unit_forget_bias, kernel_regularizer, recurrent_regularizer,
+            bias_regularizer, kernel_constraint, recurrent_constraint, bias_constraint, dropout (in [0, 1)),
+            recurrent_dropout (in [0, 1)) and seed. An initializer used by several weights is copied for each (an
+            unseeded one draws a new seed per weight, so no two weights start equal).
         implementation: 1 or 2, accepted for compatibility with `keras.layers.LSTM` and TensorFlow Addons, and
             round-tripped by `get_config`; a no-op: the gate matmuls are always fused (Keras's mode 2) and one
             dropout mask is shared by all gates (Keras's mode 1, which it also switches to when
@@ -44,8 +44,8 @@ _CELL_SHAPES = """    Input shape:
     Output shape:
         `h_t` (batch, units) and the new states [h_t, c_t]."""
 
-_LAYER_SHAPES = """        return_sequences, return_state, go_backwards, stateful, unroll, zero_output_for_mask,
-            activity_regularizer: as in `keras.layers.LSTM` (`keras.layers.RNN`).
+_LAYER_SHAPES = """        return_sequences: as in `keras.layers.LSTM` (`keras.layers.RNN`), and so are return_state,
+            go_backwards, stateful, unroll, zero_output_for_mask and activity_regularizer.
         use_cudnn: "auto" or False, as in `keras.layers.LSTM`; a no-op, since there is no cuDNN kernel for this
             variant: the layer always runs the backend's loop, as `keras.layers.LSTM` does on CPU or with
             `use_cudnn=False`. True (which in Keras means "cuDNN or an error") raises a ValueError. Defaults to
