@@ -6,6 +6,10 @@
     keras-dlx models                                 # the registered applications and their sizes
     keras-dlx evaluate runs/x/model.keras --dataset mnist
 
+`--precision auto`, the default, trains in the dtype policy the hardware computes fast: mixed_float16 with a
+GPU, mixed_bfloat16 on a CPU with bfloat16 arithmetic, else float32 (`keras_dlx.utils.hardware`); it prints
+what it chose and why.
+
 A bad flag prints one line on stderr naming the flag, the value and what is allowed, and exits with status 2.
 `parse(argv)` checks every flag before any work starts: numbers and choices as argparse reads them, then one
 `validate_<command>` per subcommand for what needs the file system or several flags (directories are created and
@@ -25,7 +29,7 @@ import zipfile
 from keras_dlx.data import DATASETS
 
 STRATEGIES = ("auto", "one_device", "mirrored", "multi_worker")
-PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")  # the local files keras.saving.load_model reads
 MAX_SEED = 2**32 - 1  # keras.utils.set_random_seed hands the seed to NumPy, which takes 0 ... 2**32 - 1
 MAX_LOGICAL_CPUS = 64  # plenty to try MirroredStrategy on a CPU; a bound keeps a typo from asking for millions
@@ -126,8 +130,10 @@ def _add_train_arguments(p):
     p.add_argument("--logical-cpus", type=_integer(1, MAX_LOGICAL_CPUS), default=None,
                    help=f"split the CPU into N (1 to {MAX_LOGICAL_CPUS}) logical devices (to try mirrored without "
                         "GPUs)")
-    p.add_argument("--precision", choices=PRECISIONS, default="float32",
-                   help="mixed_float16 for GPUs, mixed_bfloat16 for CPUs and TPUs")
+    p.add_argument("--precision", choices=PRECISIONS, default="auto",
+                   help="auto (default): mixed_float16 with a GPU, else mixed_bfloat16 on a CPU with bfloat16 "
+                        "arithmetic (avx512_bf16 or amx_bf16 in /proc/cpuinfo), else float32; mixed_bfloat16 "
+                        "also suits TPUs")
     p.add_argument("--jit", action="store_true", help="compile the train step with XLA")
     p.add_argument("--small-input", action="store_true", help="ResNet/ResNeXt: 3x3 stem without max pool")
     p.add_argument("--logdir", default=None,
@@ -319,20 +325,37 @@ def _strategy(args):
     return strategy
 
 
-def _compiled_model(args, strategy, input_shape, classes):
+def _precision(args):
+    """The dtype policy to train in: --precision, or what `auto` picks for the devices training runs on."""
+    from keras_dlx.utils.hardware import resolve_precision
+
+    gpus = None  # every GPU TensorFlow sees, as the strategies use without --devices
+    if args.devices:
+        gpus = [name for name in args.devices if DEVICE.fullmatch(name)["kind"].lower() == "gpu"]
+    policy, why = resolve_precision(args.precision, gpus=gpus)
+    if args.precision == "auto":
+        print(f"keras_dlx: precision: {policy} because {why}")
+    return policy
+
+
+def _compiled_model(args, strategy, input_shape, classes, precision):
     import keras
 
     from keras_dlx import applications
 
     keras.utils.set_random_seed(args.seed)
-    keras.config.set_dtype_policy(args.precision)
     extra = dict(small_input=True) if args.small_input else {}
-    with strategy.scope():
-        model = applications.get_model(args.model, input_shape=input_shape, classes=classes, **extra)
-        optimizer = (keras.optimizers.Adam(args.learning_rate) if args.optimizer == "adam"
-                     else keras.optimizers.SGD(args.learning_rate, momentum=0.9))
-        model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"],
-                      jit_compile=args.jit)
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(precision)
+    try:
+        with strategy.scope():
+            model = applications.get_model(args.model, input_shape=input_shape, classes=classes, **extra)
+            optimizer = (keras.optimizers.Adam(args.learning_rate) if args.optimizer == "adam"
+                         else keras.optimizers.SGD(args.learning_rate, momentum=0.9))
+            model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                          jit_compile=args.jit)
+    finally:  # the layers keep their policy; models built later in this process (tests, notebooks) get theirs
+        keras.config.set_dtype_policy(previous)
     return model
 
 
@@ -360,9 +383,10 @@ def train(args):
     classes = int(max(y_train.max(), y_test.max())) + 1
     size = _input_size(args, x_train)
     chief = distribute.is_chief(strategy)
+    precision = _precision(args)
     print(f"keras_dlx: {args.dataset}: {len(x_train)} training and {len(x_test)} test images, {classes} classes; "
-          f"{args.model} on {strategy.num_replicas_in_sync} replica(s), {args.precision}")
-    model = _compiled_model(args, strategy, (size, size, x_train.shape[-1]), classes)
+          f"{args.model} on {strategy.num_replicas_in_sync} replica(s), {precision}")
+    model = _compiled_model(args, strategy, (size, size, x_train.shape[-1]), classes, precision)
     train_data = distribute.image_dataset(x_train, y_train, args.batch_size, size, shuffle_seed=args.seed,
                                           drop_remainder=True)
     test_data = distribute.image_dataset(x_test, y_test, args.batch_size, size)

@@ -13,6 +13,7 @@ import pytest
 
 from keras_dlx import cli
 from keras_dlx.data import load, load_mnist
+from keras_dlx.utils import hardware
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -75,9 +76,80 @@ def test_train_a_resnet_with_bfloat16_on_the_digits(tmp_path, capsys):
     keras.config.set_dtype_policy("float32")
 
 
-def test_train_with_xla(capsys):
+def test_train_with_xla_in_the_precision_auto_picks(capsys):
+    expected, why = hardware.resolve_precision("auto")
     assert cli.main(["train", "--jit", "--epochs", "1", "--train-samples", "256", "--verbose", "0"]) == 0
-    assert "test accuracy" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"keras_dlx: precision: {expected} because {why}\n" in out and f"replica(s), {expected}\n" in out, out
+    assert "test accuracy" in out
+    assert keras.config.dtype_policy().name == "float32"  # the run's policy stays with its model
+
+
+# /proc/cpuinfo as Linux writes it, one processor of each.
+COOPER_LAKE = "processor\t: 0\nmodel name\t: Intel Xeon\nflags\t\t: fpu sse2 avx2 avx512f avx512_vnni avx512_bf16\n\n"
+SAPPHIRE_RAPIDS = "processor\t: 0\nflags\t\t: fpu avx512f avx512_bf16 amx_bf16 amx_tile amx_int8\n"
+SKYLAKE = "processor\t: 0\nmodel name\t: avx512_bf16 is not a flag here\nflags\t\t: fpu sse2 avx2 avx512f avx512bw\n"
+GRAVITON3 = "processor\t: 0\nFeatures\t: fp asimd sve bf16 i8mm\nCPU implementer\t: 0x41\n"
+
+
+@pytest.mark.parametrize("gpus, cpuinfo, policy, why", [
+    (["/physical_device:GPU:0"], COOPER_LAKE, "mixed_float16", "1 GPU(s) compute float16 natively"),
+    ([], COOPER_LAKE, "mixed_bfloat16", "no GPU and the CPU computes bfloat16 natively (avx512_bf16)"),
+    ([], SAPPHIRE_RAPIDS, "mixed_bfloat16", "natively (avx512_bf16, amx_bf16)"),
+    ([], SKYLAKE, "float32", "no GPU and the CPU has no bfloat16 arithmetic"),
+    ([], GRAVITON3, "float32", "no bfloat16 arithmetic (none of avx512_bf16, amx_bf16)"),
+    ([], "", "float32", "no bfloat16 arithmetic"),
+], ids=["gpu", "avx512_bf16", "amx_bf16", "avx512-without-bf16", "arm", "empty"])
+def test_resolve_precision_auto_picks_what_the_hardware_computes(gpus, cpuinfo, policy, why):
+    chosen, reason = hardware.resolve_precision("auto", gpus=gpus, cpuinfo=cpuinfo)
+    assert (chosen, why in reason) == (policy, True), reason
+
+
+def test_resolve_precision_without_proc_cpuinfo_is_float32(monkeypatch, tmp_path):
+    monkeypatch.setattr(hardware, "CPUINFO", str(tmp_path / "missing"))
+    policy, why = hardware.resolve_precision("auto", gpus=[])
+    assert policy == "float32" and why.startswith(f"no GPU and {tmp_path / 'missing'} is unreadable"), why
+    (tmp_path / "cpuinfo").write_text(SAPPHIRE_RAPIDS)
+    monkeypatch.setattr(hardware, "CPUINFO", str(tmp_path / "cpuinfo"))
+    assert hardware.resolve_precision("auto", gpus=[])[0] == "mixed_bfloat16"
+
+
+def test_resolve_precision_keeps_a_requested_policy_and_rejects_others():
+    for policy in hardware.POLICIES:
+        assert hardware.resolve_precision(policy, gpus=["/gpu:0"], cpuinfo=COOPER_LAKE) == (policy, "requested")
+    with pytest.raises(ValueError, match=r"`precision`: expected 'auto' or one of .* Received: 'bfloat16'"):
+        hardware.resolve_precision("bfloat16")
+
+
+def test_resolve_precision_on_this_machine_follows_its_cpuinfo():
+    import tensorflow as tf
+
+    policy, why = hardware.resolve_precision("auto")
+    if tf.config.list_physical_devices("GPU"):
+        assert policy == "mixed_float16", why
+    else:
+        cpuinfo, _ = hardware._read_cpuinfo()
+        native = cpuinfo is not None and bool(hardware.bfloat16_cpu_flags(cpuinfo))
+        assert policy == ("mixed_bfloat16" if native else "float32"), why
+
+
+def test_precision_auto_looks_only_at_the_devices_named(monkeypatch, tmp_path, capsys):
+    (tmp_path / "cpuinfo").write_text(SKYLAKE)
+    monkeypatch.setattr(hardware, "CPUINFO", str(tmp_path / "cpuinfo"))
+    for devices, policy in [("/gpu:0,/GPU:1", "mixed_float16"), ("/cpu:0", "float32")]:
+        args = cli.parse(["train", "--strategy", "mirrored", "--devices", devices])
+        assert args.precision == "auto" and cli._precision(args) == policy
+        assert capsys.readouterr().out.startswith(f"keras_dlx: precision: {policy} because ")
+    args = cli.parse(["train", "--precision", "mixed_float16"])  # as requested, and not announced
+    assert cli._precision(args) == "mixed_float16" and capsys.readouterr().out == ""
+
+
+def test_hardware_module_imports_neither_keras_nor_tensorflow():
+    code = ("import importlib.util, sys; spec = importlib.util.spec_from_file_location('hardware', sys.argv[1]); "
+            "spec.loader.exec_module(importlib.util.module_from_spec(spec)); "
+            "print(sorted({'keras', 'tensorflow'} & set(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", code, hardware.__file__], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stderr[-2000:]
 
 
 def test_models_lists_registered_applications_with_parameters(monkeypatch, capsys):

@@ -208,6 +208,8 @@ def test_valid_command_lines_parse(workdir, data):
     args, code, err = parse([command] + tokens)
     assert code == 0 and err == "", err
     check_validated(args)
+    if command == "train" and not any(token.startswith("--precision=") for token in tokens):
+        assert args.precision == "auto"  # resolved when training starts, from the devices it runs on
 
 
 @settings(FUZZ, max_examples=400)
