@@ -13,8 +13,19 @@ from keras_dlx.applications.inception_v3 import InceptionV3
 from keras_dlx.applications.lenet import LeNet5
 from keras_dlx.applications.mobilenet import MobileNet
 from keras_dlx.applications.registry import get_model, list_models
-from keras_dlx.applications.resnet import (ResNet, ResNet18, ResNet34, ResNet50, ResNet50V2, ResNet101,
-                                           ResNet101V2, ResNet152, ResNet152V2, ResNeXt50_32x4d, ResNeXt101_32x8d)
+from keras_dlx.applications.resnet import (
+                                           ResNet,
+                                           ResNet18,
+                                           ResNet34,
+                                           ResNet50,
+                                           ResNet50V2,
+                                           ResNet101,
+                                           ResNet101V2,
+                                           ResNet152,
+                                           ResNet152V2,
+                                           ResNeXt50_32x4d,
+                                           ResNeXt101_32x8d,
+)
 from keras_dlx.applications.shufflenet import ShuffleNet, ShuffleNet_G1, ShuffleNet_G3, ShuffleNet_G8
 from keras_dlx.applications.vgg import VGG, VGG11, VGG13, VGG16, VGG16_BN, VGG19
 

@@ -3,8 +3,8 @@
 import keras
 
 from keras_dlx.applications import common
-from keras_dlx.applications.weights import Twin
 from keras_dlx.applications.registry import register
+from keras_dlx.applications.weights import Twin
 from keras_dlx.layers import ConvNormAct, InceptionV3Block
 
 # (kind, keyword arguments) of mixed0 ... mixed10.
@@ -31,14 +31,14 @@ def _pairs(model, twin):
             units.append(layer)
         elif isinstance(layer, InceptionV3Block):
             units += layer.units
-    convs = sorted((l for l in twin.layers if isinstance(l, keras.layers.Conv2D)), key=_creation_order)
-    norms = sorted((l for l in twin.layers if isinstance(l, keras.layers.BatchNormalization)), key=_creation_order)
+    convs = sorted((c for c in twin.layers if isinstance(c, keras.layers.Conv2D)), key=_creation_order)
+    norms = sorted((n for n in twin.layers if isinstance(n, keras.layers.BatchNormalization)), key=_creation_order)
     if len(convs) != len(units):
         raise ValueError(f"Invalid `weights`: the file has {len(convs)} convolutions, {model.name} {len(units)}")
     pairs = []
     for unit, conv, norm in zip(units, convs, norms):
         pairs += [(unit.conv.weights, conv), (unit.norm_layer.weights, norm)]
-    dense = [l for l in model.layers if isinstance(l, keras.layers.Dense)]
+    dense = [d for d in model.layers if isinstance(d, keras.layers.Dense)]
     return pairs + [(layer.weights, twin.get_layer(layer.name)) for layer in dense]
 
 

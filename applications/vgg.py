@@ -3,8 +3,8 @@
 import keras
 
 from keras_dlx.applications import common
-from keras_dlx.applications.weights import Twin, unit_pairs
 from keras_dlx.applications.registry import named
+from keras_dlx.applications.weights import Twin, unit_pairs
 from keras_dlx.layers import ConvNormAct
 from keras_dlx.utils import arguments as args
 

@@ -53,7 +53,8 @@ def keras_stage():
             shortcut = keras.layers.BatchNormalization(epsilon=1.001e-5)(keras.layers.Conv2D(256, 1)(x))
         y = x
         for filters, kernel in ((64, 1), (64, 3), (256, 1)):
-            y = keras.layers.BatchNormalization(epsilon=1.001e-5)(keras.layers.Conv2D(filters, kernel, padding="same")(y))
+            y = keras.layers.Conv2D(filters, kernel, padding="same")(y)
+            y = keras.layers.BatchNormalization(epsilon=1.001e-5)(y)
             if filters == 64:
                 y = keras.layers.Activation("relu")(y)
         x = keras.layers.Activation("relu")(keras.layers.Add()([shortcut, y]))

@@ -184,8 +184,8 @@ def test_inception_v3_blocks_reproduce_keras_inception_v3():
                                         ("d", "mixed7", "mixed8", {}),
                                         ("e", "mixed8", "mixed9", {})):
         peer = keras_block(model, before, after)
-        convs = sorted((l for l in peer.layers if isinstance(l, keras.layers.Conv2D)), key=creation_index)
-        norms = sorted((l for l in peer.layers if isinstance(l, keras.layers.BatchNormalization)),
+        convs = sorted((c for c in peer.layers if isinstance(c, keras.layers.Conv2D)), key=creation_index)
+        norms = sorted((n for n in peer.layers if isinstance(n, keras.layers.BatchNormalization)),
                        key=creation_index)
         randomize_batch_norms(peer, [n.name for n in norms])
         x = RNG.standard_normal((2,) + tuple(peer.input.shape[1:])).astype("float32")

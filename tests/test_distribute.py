@@ -134,7 +134,7 @@ def test_killed_worker_resumes_from_the_last_backup_without_redoing_an_epoch(tmp
                            str(tmp_path), "--samples", "256", "--step-delay", "0.1", "--timeout", "240"],
                           capture_output=True, text=True, env=ENV, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    line = [l for l in done.stdout.splitlines() if "fault tolerance summary" in l][-1]
+    line = [text for text in done.stdout.splitlines() if "fault tolerance summary" in text][-1]
     summary = json.loads(line.split("summary ", 1)[1])
     assert summary["backed_up_epochs"] == 1  # epoch 1 was complete and backed up when worker 1 died
     assert summary["epochs_run_after_restart"] == [[2, 3], [2, 3]]  # epoch 1 not redone, nothing lost

@@ -1,6 +1,5 @@
 """Self-attention over the positions of a feature map, with a 2D position encoding (DETR's encoder style)."""
 
-import math
 
 import keras
 import numpy as np

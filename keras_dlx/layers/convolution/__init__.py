@@ -6,8 +6,11 @@ from keras_dlx.layers.convolution.dilated_conv import DilatedConv1D, DilatedConv
 from keras_dlx.layers.convolution.flattened_conv import FlattenedConv2D
 from keras_dlx.layers.convolution.gridding import Gridding, GriddingWarning, check_gridding, receptive_field_holes
 from keras_dlx.layers.convolution.group_conv import GroupConv1D, GroupConv2D, GroupConv3D
-from keras_dlx.layers.convolution.group_conv_transpose import (GroupConv1DTranspose, GroupConv2DTranspose,
-                                                               GroupConv3DTranspose)
+from keras_dlx.layers.convolution.group_conv_transpose import (
+                                                               GroupConv1DTranspose,
+                                                               GroupConv2DTranspose,
+                                                               GroupConv3DTranspose,
+)
 from keras_dlx.layers.convolution.resize_conv import ResizeConv2D
 
 __all__ = [

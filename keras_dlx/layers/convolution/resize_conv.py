@@ -4,7 +4,6 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_dlx.layers.convolution import conv_ops
 from keras_dlx.layers.convolution.base_conv import BaseConv
 from keras_dlx.utils import arguments as args
 

@@ -3,10 +3,10 @@
 import keras
 from keras import ops
 
-from keras_dlx.layers.normalization.common import (add_gamma_beta, channel_axis, integer_axis,
-                                                   take_inputs_as_they_come)
+from keras_dlx.layers.normalization.common import add_gamma_beta, channel_axis, integer_axis, take_inputs_as_they_come
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
+
 
 @keras.saving.register_keras_serializable(package="keras_dlx")
 class GroupNormalization(keras.layers.Layer):

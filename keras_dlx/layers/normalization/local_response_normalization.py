@@ -4,8 +4,13 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_dlx.layers.normalization.common import (channel_axis, from_float32_channels_last, integer_axis,
-                                                   take_inputs_as_they_come, to_float32_channels_last)
+from keras_dlx.layers.normalization.common import (
+    channel_axis,
+    from_float32_channels_last,
+    integer_axis,
+    take_inputs_as_they_come,
+    to_float32_channels_last,
+)
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
 

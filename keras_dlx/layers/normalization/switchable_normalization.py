@@ -3,9 +3,14 @@
 import keras
 from keras import ops
 
-from keras_dlx.layers.normalization.common import (add_gamma_beta, channel_axis, from_float32_channels_last,
-                                                   integer_axis, take_inputs_as_they_come,
-                                                   to_float32_channels_last)
+from keras_dlx.layers.normalization.common import (
+    add_gamma_beta,
+    channel_axis,
+    from_float32_channels_last,
+    integer_axis,
+    take_inputs_as_they_come,
+    to_float32_channels_last,
+)
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
 from keras_dlx.utils.replicas import cross_replica_sum

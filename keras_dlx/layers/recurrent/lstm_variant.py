@@ -22,6 +22,7 @@ from keras import ops
 
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
+
 # keras.layers.RNN draws and resets per-sequence dropout masks only for cells of this class (as LSTMCell is).
 from keras_dlx.utils.keras_compat import DropoutRNNCell
 
