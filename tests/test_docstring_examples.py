@@ -42,8 +42,9 @@ def test_there_are_examples_to_run():
 @pytest.mark.parametrize("example", EXAMPLES, ids=[t.name for t in EXAMPLES])
 def test_docstring_example(example):
     keras.utils.set_random_seed(0)
-    example.globs = {"keras": keras, "keras_dlx": keras_dlx, "np": np, "layers": keras_dlx.layers,
-                     "applications": keras_dlx.applications}
+    # The defining module's names (as doctest gives them), plus what every example may assume.
+    example.globs.update({"keras": keras, "keras_dlx": keras_dlx, "np": np, "layers": keras_dlx.layers,
+                          "applications": keras_dlx.applications})
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     failures = []
     runner.run(example, out=failures.append)
