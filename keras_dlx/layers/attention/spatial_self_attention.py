@@ -47,6 +47,10 @@ class SpatialSelfAttention2D(keras.layers.Layer):
         dropout: float in [0, 1), attention dropout. Defaults to 0.
         data_format: `"channels_last"` or `"channels_first"`.
 
+    Call arguments:
+        inputs: the input tensor.
+        training: bool, dropout in training mode only.
+
     Input shape:
         4D tensor with static height and width.
 

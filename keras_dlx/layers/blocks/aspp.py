@@ -29,6 +29,10 @@ class ASPP(keras.layers.Layer):
         momentum, epsilon: of the norms. Default to 0.99, 1e-3.
         data_format, kernel_initializer, kernel_regularizer: as usual.
 
+    Call arguments:
+        inputs: the input tensor.
+        training: bool, passed to the normalization layers (batch or running statistics).
+
     Input shape:
         4D tensor, channels last or first according to `data_format`.
 

@@ -28,6 +28,10 @@ class ConvNormAct(keras.layers.Layer):
         norm_scale: bool, a learned scale in the norm (Keras's InceptionV3 has none). Defaults to True.
         data_format, kernel_initializer, kernel_regularizer: as in `keras.layers.Conv2D`.
 
+    Call arguments:
+        inputs: the input tensor.
+        training: bool, passed to the normalization layer (batch or running statistics).
+
     Input shape:
         4D tensor, channels last or first according to `data_format`.
 

@@ -43,6 +43,10 @@ class InceptionBlock(keras.layers.Layer):
         use_bias: bool; defaults to True without a norm, False with one.
         data_format, kernel_initializer, kernel_regularizer: as usual.
 
+    Call arguments:
+        inputs: the input tensor.
+        training: bool, passed to the normalization layers when `norm` is set.
+
     Input shape:
         4D tensor, channels last or first according to `data_format`.
 

@@ -64,6 +64,10 @@ class InceptionV3Block(keras.layers.Layer):
         channels_7x7: int, the width of kind "c"'s factorized towers. Defaults to 128.
         data_format: `"channels_last"` or `"channels_first"`.
 
+    Call arguments:
+        inputs: the input tensor.
+        training: bool, passed to the BatchNormalization layers (batch or running statistics).
+
     Input shape:
         4D tensor, channels last or first according to `data_format`.
 

@@ -41,6 +41,11 @@ class ResidualBlock(keras.layers.Layer):
         momentum, epsilon, norm_groups: of the normalizations. Default to 0.99, 1.001e-5 (Keras's ResNets), 32.
         data_format, kernel_initializer, kernel_regularizer, seed: as usual.
 
+    Call arguments:
+        inputs: the input tensor.
+        training: bool, passed to the normalization layers; stochastic depth drops the residual branch in
+            training only.
+
     Input shape:
         4D tensor, channels last or first according to `data_format`.
 

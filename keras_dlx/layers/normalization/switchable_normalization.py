@@ -63,6 +63,11 @@ class SwitchableNormalization(keras.layers.Layer):
         beta_initializer: for the per-channel weights. Likewise gamma_initializer, beta_regularizer,
             gamma_regularizer, beta_constraint, gamma_constraint.
 
+    Call arguments:
+        inputs: the input tensor.
+        training: bool; in training, the BN statistics are those of the batch (and the running ones are
+            updated), otherwise the running ones.
+
     Input shape:
         Any tensor of rank >= 2; rank 2 is (N, C).
 
@@ -165,41 +170,42 @@ class SwitchableNormalization(keras.layers.Layer):
         mean = self.moving_mean / count
         return mean, self.moving_variance / count - ops.square(mean)
 
-    def call(self, inputs, training=None):
-        rank, axis = len(inputs.shape), self._channel_axis
-        x = to_float32_channels_last(inputs, axis)
-        batch = ops.shape(x)[0]
-        if self._spatial:
-            spatial_axes = tuple(range(1, rank - 1))
-            positions = 1
-            for size in ops.shape(x)[1:-1]:
-                positions = positions * size
-            mu_in = ops.mean(x, axis=spatial_axes, keepdims=True)
-            # Unbiased by default, as the official code (torch.var); a single position counts as one.
-            divisor = ops.maximum(positions - 1, 1) if self.unbiased_variance else positions
-            var_in = ops.sum(ops.square(x - mu_in), axis=spatial_axes, keepdims=True) / ops.cast(divisor, x.dtype)
-            second = var_in + ops.square(mu_in)
-            mu_ln = ops.mean(mu_in, axis=-1, keepdims=True)
-            var_ln = ops.mean(second, axis=-1, keepdims=True) - ops.square(mu_ln)
-            stats = {"in": (mu_in, var_in), "ln": (mu_ln, var_ln)}
-        else:
+    def _instance_and_layer_statistics(self, x):
+        """IN and LN (mean, variance) of a channels-last input, and the per-instance (mean, second moment) that
+        the BN statistics are made of. (N, C) inputs have no IN: LN over the channels, BN over the batch."""
+        if not self._spatial:
             channels = x.shape[-1]
             mu_ln = ops.mean(x, axis=-1, keepdims=True)
             divisor = max(channels - 1, 1) if self.unbiased_variance else channels
             var_ln = ops.sum(ops.square(x - mu_ln), axis=-1, keepdims=True) / divisor
-            mu_in, second = x, ops.square(x)
-            stats = {"ln": (mu_ln, var_ln)}
-        if self.use_batch_stats:
-            if training:
-                mean_bn, var_bn = self._batch_statistics(mu_in, second, batch)
-                if not self._spatial and self.unbiased_variance:  # SwitchNorm1d: unbiased over the batch
-                    total = ops.cast(batch, x.dtype)
-                    var_bn = var_bn * total / ops.maximum(total - 1.0, 1.0)
-                self._update_running(mean_bn, var_bn)
-            else:
-                mean_bn, var_bn = self._running_statistics()
-                mean_bn, var_bn = ops.cast(mean_bn, x.dtype), ops.cast(var_bn, x.dtype)
-            stats["bn"] = (mean_bn, var_bn)
+            return {"ln": (mu_ln, var_ln)}, (x, ops.square(x))
+        spatial_axes = tuple(range(1, len(x.shape) - 1))
+        positions = 1
+        for size in ops.shape(x)[1:-1]:
+            positions = positions * size
+        mu_in = ops.mean(x, axis=spatial_axes, keepdims=True)
+        # Unbiased by default, as the official code (torch.var); a single position counts as one.
+        divisor = ops.maximum(positions - 1, 1) if self.unbiased_variance else positions
+        var_in = ops.sum(ops.square(x - mu_in), axis=spatial_axes, keepdims=True) / ops.cast(divisor, x.dtype)
+        second = var_in + ops.square(mu_in)
+        mu_ln = ops.mean(mu_in, axis=-1, keepdims=True)
+        var_ln = ops.mean(second, axis=-1, keepdims=True) - ops.square(mu_ln)
+        return {"in": (mu_in, var_in), "ln": (mu_ln, var_ln)}, (mu_in, second)
+
+    def _bn_statistics(self, moments, batch, dtype, training):
+        """BN (mean, variance): of the batch in training (updating the running ones), else the running ones."""
+        if not training:
+            mean_bn, var_bn = self._running_statistics()
+            return ops.cast(mean_bn, dtype), ops.cast(var_bn, dtype)
+        mean_bn, var_bn = self._batch_statistics(*moments, batch)
+        if not self._spatial and self.unbiased_variance:  # SwitchNorm1d: unbiased over the batch
+            total = ops.cast(batch, dtype)
+            var_bn = var_bn * total / ops.maximum(total - 1.0, 1.0)
+        self._update_running(mean_bn, var_bn)
+        return mean_bn, var_bn
+
+    def _normalize(self, x, stats):
+        """Mix the statistics with the softmax importance weights, then normalize, scale and shift."""
         mean_w = ops.softmax(ops.cast(self.mean_weight, x.dtype))
         var_w = ops.softmax(ops.cast(self.var_weight, x.dtype))
         mean = sum(mean_w[i] * stats[k][0] for i, k in enumerate(self.statistics))
@@ -210,7 +216,14 @@ class SwitchableNormalization(keras.layers.Layer):
         shift = -mean * scale
         if self.beta is not None:
             shift = shift + ops.cast(self.beta, x.dtype)
-        return from_float32_channels_last(x * scale + shift, axis, self.compute_dtype)
+        return x * scale + shift
+
+    def call(self, inputs, training=None):
+        x = to_float32_channels_last(inputs, self._channel_axis)
+        stats, moments = self._instance_and_layer_statistics(x)
+        if self.use_batch_stats:
+            stats["bn"] = self._bn_statistics(moments, ops.shape(x)[0], x.dtype, training)
+        return from_float32_channels_last(self._normalize(x, stats), self._channel_axis, self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

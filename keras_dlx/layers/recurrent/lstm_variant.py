@@ -39,7 +39,12 @@ _KERAS_LSTM_ARGS = """\
         enable_caching_device: bool, accepted for compatibility with TensorFlow Addons' cells (a tf.keras 2
             argument); a no-op in Keras 3, which has no caching devices. Defaults to True."""
 
-_CELL_SHAPES = """    Input shape:
+_CELL_SHAPES = """    Call arguments:
+        inputs: the input of one time step, (batch, features).
+        states: [h, c], the previous hidden and cell states.
+        training: bool, apply `dropout` / `recurrent_dropout` (training mode only).
+
+    Input shape:
         `inputs` (batch, features) and `states` [h (batch, units), c (batch, units)].
 
     Output shape:
@@ -51,6 +56,13 @@ _LAYER_SHAPES = """        return_sequences: as in `keras.layers.LSTM` (`keras.l
             variant: the layer always runs the backend's loop, as `keras.layers.LSTM` does on CPU or with
             `use_cudnn=False`. True (which in Keras means "cuDNN or an error") raises a ValueError. Defaults to
             "auto".
+
+    Call arguments:
+        inputs: the input sequences, (batch, timesteps, features).
+        mask: optional boolean (batch, timesteps): False steps are skipped (the state is carried over), as in
+            `keras.layers.LSTM`; set by an upstream `Masking` or `Embedding(mask_zero=True)`.
+        training: bool, apply `dropout` / `recurrent_dropout` (training mode only).
+        initial_state: optional [h, c], each (batch, units).
 
     Input shape:
         3D tensor (batch, timesteps, features).
