@@ -79,58 +79,73 @@ def ResNet(depth=50, version="v1.5", groups=1, width_per_group=64, norm="batch",
         - [He et al. 2016, Identity Mappings in Deep Residual Networks](https://arxiv.org/abs/1603.05027)
         - [Xie et al. 2017, Aggregated Residual Transformations (ResNeXt)](https://arxiv.org/abs/1611.05431)
     """
-    if depth not in DEPTHS:
-        args.invalid("depth", depth, "one of " + ", ".join(str(d) for d in DEPTHS))
-    version = args.one_of("version", version, VERSIONS)
-    args.boolean("small_input", small_input)
-    args.unit_interval("drop_path_rate", drop_path_rate)
-    kind, stages = DEPTHS[depth]
-    if kind == "basic" and (groups != 1 or width_per_group != 64):
-        args.invalid("groups", groups, f"1 (with width_per_group=64) for ResNet-{depth}, whose blocks are basic")
+    kind, stages = _check_architecture(depth, version, groups, width_per_group, small_input, drop_path_rate)
+    version = version.lower()
     twin = _twin(depth, version, groups, width_per_group, norm, small_input)
     common.check_common(include_top, weights, pooling, classes, classifier_activation, features_only,
                         imagenet=twin is not None)
     shape = common.input_shape(input_shape, 224, 8 if small_input else 32, 3, include_top and not features_only,
                                weights)
     inputs = common.image_input(input_tensor, shape)
-    v2 = version == "v2"
     momentum, epsilon = NORM_CONSTANTS[version]
-    total_blocks = sum(stages)
+    blocks = dict(kind=kind, version=version, groups=groups, width_per_group=width_per_group, norm=norm,
+                  use_bias=version == "v1", momentum=momentum, epsilon=epsilon)
 
     def backbone(x):
-        taps = {}
-        stem = dict(norm=None if v2 else norm, activation=None if v2 else "relu", use_bias=v2 or version == "v1",
-                    momentum=momentum, epsilon=epsilon, name="conv1")
-        if small_input:
-            x = ConvNormAct(64, 3, padding="same", **stem)(x)
-            stride = 1
-        else:
-            x = ConvNormAct(64, 7, strides=2, padding="symmetric", **stem)(x)
-            x = keras.layers.ZeroPadding2D(1, name="pool1_pad")(x)
-            x = keras.layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
-            stride = 4
-        index = 0
-        for stage, blocks in enumerate(stages):
-            for i, s in enumerate(_strides(version, blocks, stage)):
-                if s > 1:
-                    taps[stride] = x
-                    stride *= s
-                x = ResidualBlock(64 * 2 ** stage, kind=kind, version=version, strides=s, groups=groups,
-                                  width_per_group=width_per_group, norm=norm, use_bias=version == "v1",
-                                  momentum=momentum, epsilon=epsilon,
-                                  drop_path_rate=drop_path_rate * index / max(total_blocks - 1, 1),
-                                  name=f"conv{stage + 2}_block{i + 1}")(x)
-                index += 1
-        if v2:
+        x, stride = _stem(x, version=version, norm=norm, small_input=small_input, momentum=momentum,
+                          epsilon=epsilon)
+        x, taps, stride = _stages(x, stages, stride, drop_path_rate=drop_path_rate, blocks=blocks)
+        if version == "v2":  # pre-activation: the last block's output is normalized once more
             x = keras.layers.BatchNormalization(axis=common.channel_axis(), epsilon=epsilon, name="post_bn")(x)
             x = keras.layers.Activation("relu", name="post_relu")(x)
         taps[stride] = x
         return x, taps
 
-    return common.assemble(name or f"resnet{depth}{'v2' if v2 else ''}", inputs, backbone,
-                            include_top=include_top, pooling=pooling, classes=classes,
-                            classifier_activation=classifier_activation, features_only=features_only,
-                            input_tensor=input_tensor, weights=weights, twin=twin, input_shape=shape)
+    return common.assemble(name or f"resnet{depth}{'v2' if version == 'v2' else ''}", inputs, backbone,
+                           include_top=include_top, pooling=pooling, classes=classes,
+                           classifier_activation=classifier_activation, features_only=features_only,
+                           input_tensor=input_tensor, weights=weights, twin=twin, input_shape=shape)
+
+
+def _check_architecture(depth, version, groups, width_per_group, small_input, drop_path_rate):
+    """Validate the architecture arguments; returns the block kind and the blocks per stage."""
+    if depth not in DEPTHS:
+        args.invalid("depth", depth, "one of " + ", ".join(str(d) for d in DEPTHS))
+    args.one_of("version", version, VERSIONS)
+    args.boolean("small_input", small_input)
+    args.unit_interval("drop_path_rate", drop_path_rate)
+    kind, stages = DEPTHS[depth]
+    if kind == "basic" and (groups != 1 or width_per_group != 64):
+        args.invalid("groups", groups, f"1 (with width_per_group=64) for ResNet-{depth}, whose blocks are basic")
+    return kind, stages
+
+
+def _stem(x, *, version, norm, small_input, momentum, epsilon):
+    """conv1 (7x7/2 and a 3x3/2 max pool, or 3x3/1 alone for small inputs); returns the output and its stride."""
+    v2 = version == "v2"
+    stem = dict(norm=None if v2 else norm, activation=None if v2 else "relu", use_bias=v2 or version == "v1",
+                momentum=momentum, epsilon=epsilon, name="conv1")
+    if small_input:
+        return ConvNormAct(64, 3, padding="same", **stem)(x), 1
+    x = ConvNormAct(64, 7, strides=2, padding="symmetric", **stem)(x)
+    x = keras.layers.ZeroPadding2D(1, name="pool1_pad")(x)
+    return keras.layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x), 4
+
+
+def _stages(x, stages, stride, *, drop_path_rate, blocks):
+    """The four stages of residual blocks, stochastic depth growing linearly over the blocks; returns the output,
+    the feature map before each stride change (by stride) and the final stride."""
+    taps, index, total_blocks = {}, 0, sum(stages)
+    for stage, count in enumerate(stages):
+        for i, s in enumerate(_strides(blocks["version"], count, stage)):
+            if s > 1:
+                taps[stride] = x
+                stride *= s
+            x = ResidualBlock(64 * 2 ** stage, strides=s, **blocks,
+                              drop_path_rate=drop_path_rate * index / max(total_blocks - 1, 1),
+                              name=f"conv{stage + 2}_block{i + 1}")(x)
+            index += 1
+    return x, taps, stride
 
 
 ResNet18 = named("resnet18", "ResNet18", ResNet, depth=18, version="v1.5")
