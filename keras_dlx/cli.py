@@ -370,15 +370,39 @@ def _input_size(args, images):
     return size
 
 
-def train(args):
-    """`keras-dlx train`: returns the final test metrics."""
+def _prepare_data(args):
+    """The training and test images and labels, the first `--train-samples` of the training ones."""
+    # The data before the strategy: loading it starts no TensorFlow runtime, and its errors come out alone.
+    (x_train, y_train), (x_test, y_test) = _load_data(args.dataset)
+    x_train, y_train = _first_images(args, x_train, y_train)
+    return (x_train, y_train), (x_test, y_test)
+
+
+def _fit(args, model, train_data, chief):
+    """`distribute.fit` with TensorBoard on the chief; returns the seconds it took."""
     import keras
 
     from keras_dlx import distribute
 
-    # The data before the strategy: loading it starts no TensorFlow runtime, and its errors come out alone.
-    (x_train, y_train), (x_test, y_test) = _load_data(args.dataset)
-    x_train, y_train = _first_images(args, x_train, y_train)
+    callbacks = [keras.callbacks.TensorBoard(args.logdir, write_graph=True)] if args.logdir and chief else []
+    start = time.perf_counter()
+    distribute.fit(model, train_data, epochs=args.epochs, callbacks=callbacks, verbose=args.verbose,
+                   backup_dir=args.backup_dir)
+    return time.perf_counter() - start
+
+
+def _save(args, model, chief):
+    output = args.output or (os.path.join(args.logdir, "model.keras") if args.logdir else None)
+    if output and chief:
+        model.save(output)  # validate_train made its directory
+        print(f"keras_dlx: saved {output}")
+
+
+def train(args):
+    """`keras-dlx train`: returns the final test metrics."""
+    from keras_dlx import distribute
+
+    (x_train, y_train), (x_test, y_test) = _prepare_data(args)
     strategy = _strategy(args)
     classes = int(max(y_train.max(), y_test.max())) + 1
     size = _input_size(args, x_train)
@@ -389,19 +413,11 @@ def train(args):
     model = _compiled_model(args, strategy, (size, size, x_train.shape[-1]), classes, precision)
     train_data = distribute.image_dataset(x_train, y_train, args.batch_size, size, shuffle_seed=args.seed,
                                           drop_remainder=True)
-    test_data = distribute.image_dataset(x_test, y_test, args.batch_size, size)
-    callbacks = [keras.callbacks.TensorBoard(args.logdir, write_graph=True)] if args.logdir and chief else []
-    start = time.perf_counter()
-    distribute.fit(model, train_data, epochs=args.epochs, callbacks=callbacks, verbose=args.verbose,
-                   backup_dir=args.backup_dir)
-    seconds = time.perf_counter() - start
-    metrics = distribute.evaluate(model, test_data)
+    seconds = _fit(args, model, train_data, chief)
+    metrics = distribute.evaluate(model, distribute.image_dataset(x_test, y_test, args.batch_size, size))
     print(f"keras_dlx: test loss {metrics['loss']:.4f}, test accuracy {metrics['accuracy']:.4f} "
           f"({args.epochs} epoch(s) in {seconds:.1f} s, {model.count_params():,} parameters)")
-    output = args.output or (os.path.join(args.logdir, "model.keras") if args.logdir else None)
-    if output and chief:
-        model.save(output)  # validate_train made its directory
-        print(f"keras_dlx: saved {output}")
+    _save(args, model, chief)
     return metrics
 
 
