@@ -58,6 +58,11 @@ def data_format(value):
     return one_of("data_format", value, ("channels_last", "channels_first"))
 
 
+def channel_axis(data_format):
+    """The channel axis of a standardized `data_format`: -1 for channels_last, 1 for channels_first."""
+    return -1 if data_format == "channels_last" else 1
+
+
 def boolean(name, value):
     if not isinstance(value, bool):
         invalid(name, value, "True or False")

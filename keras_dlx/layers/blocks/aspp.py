@@ -77,7 +77,7 @@ class ASPP(keras.layers.Layer):
         self.pool_unit = unit(1, "image_pool")
         self.project = unit(1, "project")
         self.drop = keras.layers.Dropout(self.dropout, dtype=self.dtype_policy, name="dropout")
-        self.channel_axis = -1 if self.data_format == "channels_last" else 1
+        self.channel_axis = args.channel_axis(self.data_format)
         self.spatial_axes = (1, 2) if self.data_format == "channels_last" else (2, 3)
 
     def build(self, input_shape):

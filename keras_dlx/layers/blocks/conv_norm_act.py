@@ -78,7 +78,7 @@ class ConvNormAct(keras.layers.Layer):
         if self.padding == "symmetric" and not as_same and any(pad):
             self.pad = keras.layers.ZeroPadding2D(tuple((p, p) for p in pad), data_format=self.data_format,
                                                   dtype=self.dtype_policy, name="pad")
-        axis = -1 if self.data_format == "channels_last" else 1
+        axis = args.channel_axis(self.data_format)
         self.norm_layer = None if self.norm is None else make_norm(
             self.norm, axis, self.momentum, self.epsilon, self.norm_groups, self.dtype_policy, "norm",
             scale=self.norm_scale)

@@ -92,7 +92,7 @@ class InceptionBlock(keras.layers.Layer):
                                        dtype=self.dtype_policy, name="pool"),
              unit(self.filters_pool_proj, 1, "pool_proj")],
         ]
-        self.channel_axis = -1 if self.data_format == "channels_last" else 1
+        self.channel_axis = args.channel_axis(self.data_format)
 
     @classmethod
     def preset(cls, name, **kwargs):

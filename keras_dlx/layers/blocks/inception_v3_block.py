@@ -91,7 +91,7 @@ class InceptionV3Block(keras.layers.Layer):
         self.pool_features = args.positive_int("pool_features", pool_features)
         self.channels_7x7 = args.positive_int("channels_7x7", channels_7x7)
         self.data_format = args.data_format(data_format)
-        self.channel_axis = -1 if self.data_format == "channels_last" else 1
+        self.channel_axis = args.channel_axis(self.data_format)
         self.units = []  # ConvNormAct units in Keras's creation order, for weight transfer
 
         def unit(step):

@@ -97,7 +97,7 @@ class ResidualBlock(keras.layers.Layer):
             args.invalid("groups", groups, "1 with width_per_group=64 for kind='basic' (grouping is a bottleneck "
                                            "feature)")
         self.output_channels = self.filters * (4 if self.kind == "bottleneck" else 1)
-        self.channel_axis = -1 if self.data_format == "channels_last" else 1
+        self.channel_axis = args.channel_axis(self.data_format)
 
     def _unit(self, filters, kernel_size, name, strides=1, groups=1, norm=True, activation="relu", bias=None):
         return ConvNormAct(

@@ -51,7 +51,7 @@ class BaseConv(keras.layers.Layer):
         args.keras_objects(self, kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
                            kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
                            kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
-        self.channel_axis = -1 if self.data_format == "channels_last" else 1
+        self.channel_axis = args.channel_axis(self.data_format)
 
     def _input_channels(self, input_shape):
         args.input_rank(self, input_shape, self.rank + 2, expected_shape(self.rank, self.data_format))

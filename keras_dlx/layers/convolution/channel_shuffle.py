@@ -39,7 +39,7 @@ class ChannelShuffle(keras.layers.Layer):
         super().__init__(**kwargs)
         self.groups = args.positive_int("groups", groups)
         self.data_format = args.data_format(data_format)
-        self.channel_axis = -1 if self.data_format == "channels_last" else 1
+        self.channel_axis = args.channel_axis(self.data_format)
 
     def build(self, input_shape):
         if len(input_shape) < 2:

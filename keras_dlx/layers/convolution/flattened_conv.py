@@ -80,7 +80,7 @@ class FlattenedConv2D(keras.layers.Layer):
         self.bias_regularizer = args.regularizer("bias_regularizer", bias_regularizer)
         self.kernel_constraint = args.constraint("kernel_constraint", kernel_constraint)
         self.bias_constraint = args.constraint("bias_constraint", bias_constraint)
-        self.channel_axis = -1 if self.data_format == "channels_last" else 1
+        self.channel_axis = args.channel_axis(self.data_format)
 
     def _kernel(self, name, shape, initializer):
         return self.add_weight(name=name, shape=shape, initializer=args.fresh_initializer(initializer),
