@@ -83,8 +83,10 @@ NORMALIZATION = [
     case(layers.WeightNormalization, lambda: dict(layer=keras.layers.Dense(4, activation="tanh")), (3, 5),
          "weight-norm-dense"),
     # Gradients in inference mode: a training call would redo the one-time data-dependent initialization.
+    # No fit check on JAX: its trainer drops what a step assigns to trainable weights, so the initialization of
+    # g inside fit is lost there and g (whose gradient through it is zero) stays put; see the layer's docstring.
     case(layers.WeightNormalization, lambda: dict(layer=keras.layers.Conv2D(4, 3), data_init=True),
-         (3, 6, 6, 2), "weight-norm-conv2d-data-init"),
+         (3, 6, 6, 2), "weight-norm-conv2d-data-init", skip=("fit",) if keras.backend.backend() == "jax" else ()),
     case(layers.WeightNormalization, lambda: dict(layer=layers.GroupConv2DTranspose(4, 3, strides=2, groups=2)),
          (2, 4, 4, 4), "weight-norm-group-conv-transpose"),
 ]

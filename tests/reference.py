@@ -2,6 +2,13 @@
 
 import numpy as np
 
+from keras_dlx.testing.layer_contract import float64_end_to_end
+
+# Tolerance of a float64 layer against a float64 NumPy reference. Off TensorFlow, Keras's 64-to-32-bit
+# promotion (BIT64_TO_BIT32_DTYPE) computes keras.ops.tanh, mean, norm and var of a float64 input in float32,
+# so there the comparison can only be float32-tight; a wrong formula is still off by far more.
+FLOAT64 = dict(atol=1e-10) if float64_end_to_end() else dict(atol=2e-6, rtol=1e-5)
+
 
 def same_pads(length, k, s, d):
     """TensorFlow's "same" padding, from its definition: output ceil(n/s), leftover split low/high."""

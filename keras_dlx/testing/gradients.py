@@ -52,7 +52,22 @@ def input_and_weight_gradients(layer, x, projection, training=False):
     return grads[0], grads[1:]
 
 
-def loss_value(layer, x, projection, weights, training=False):
+def loss_function(layer, projection, training=False, absolute=False):
+    """`(x, weights) -> sum(layer(x) * projection)` as a Python float, for the trainable weights given as arrays;
+    with `absolute`, `sum(|layer(x) * projection|)`.
+
+    Compiled once on JAX: the finite differences call it a few hundred times per layer, and JAX dispatching
+    every op eagerly made them the slowest check there. TensorFlow runs it eagerly, as before.
+    """
     non_trainable = [keras.ops.convert_to_tensor(keras.ops.convert_to_numpy(v)) for v in layer.non_trainable_variables]
-    out, _ = layer.stateless_call(weights, non_trainable, x, **_training_kwargs(layer, training))
-    return float(keras.ops.convert_to_numpy(keras.ops.sum(out * projection)))
+
+    def loss(x, weights):
+        out, _ = layer.stateless_call(weights, non_trainable, x, **_training_kwargs(layer, training))
+        product = out * projection
+        return keras.ops.sum(keras.ops.abs(product) if absolute else product)
+
+    if keras.backend.backend() == "jax":
+        import jax
+
+        loss = jax.jit(loss)
+    return lambda x, weights: float(keras.ops.convert_to_numpy(loss(x, list(weights))))

@@ -9,6 +9,36 @@ from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
 
 
+class _BatchNormalization(keras.layers.BatchNormalization):
+    """keras.layers.BatchNormalization that keeps a float64 input in float64 on every backend.
+
+    Keras computes in `result_type(inputs.dtype, "float32")`, which off TensorFlow maps float64 to float32 (Keras
+    follows JAX's 64-to-32-bit promotion), so a float64 block on JAX agreed with float64 references only to
+    ~1e-7. For a float64 input this computes the same steps as Keras (no renorm, no mask: the block uses
+    neither) in float64; every other input, and every input on TensorFlow, goes through Keras unchanged.
+    """
+
+    def call(self, inputs, training=None, mask=None):
+        keras_keeps_float64 = keras.backend.result_type("float64", "float32") == "float64"
+        if (keras_keeps_float64 or keras.backend.standardize_dtype(inputs.dtype) != "float64" or mask is not None
+                or self.renorm):
+            return super().call(inputs, training=training, mask=mask)
+        moving_mean = ops.cast(self.moving_mean, "float64")
+        moving_variance = ops.cast(self.moving_variance, "float64")
+        gamma = ops.cast(self.gamma, "float64") if self.scale else None
+        beta = ops.cast(self.beta, "float64") if self.center else None
+        if training and self.trainable:
+            channel = self.axis % len(inputs.shape)
+            mean, variance = ops.moments(inputs, axes=[a for a in range(len(inputs.shape)) if a != channel])
+            self.moving_mean.assign(moving_mean * self.momentum + mean * (1.0 - self.momentum))
+            self.moving_variance.assign(moving_variance * self.momentum + variance * (1.0 - self.momentum))
+        else:
+            mean, variance = moving_mean, moving_variance
+        outputs = ops.batch_normalization(inputs, mean, variance, axis=self.axis, offset=beta, scale=gamma,
+                                          epsilon=self.epsilon)
+        return ops.cast(outputs, self.compute_dtype)
+
+
 @keras.saving.register_keras_serializable(package="keras_dlx")
 class DepthwiseSeparableConv2D(keras.layers.Layer):
     """Depthwise-separable convolution, MobileNet style: depthwise -> BN -> act -> pointwise -> BN -> act.
@@ -39,9 +69,9 @@ class DepthwiseSeparableConv2D(keras.layers.Layer):
         intermediate_normalization: bool, BatchNormalization after the depthwise convolution. Defaults to True.
         use_bias: bool, a bias after the pointwise convolution. Defaults to False (BatchNormalization has one).
         momentum, epsilon: of both BatchNormalization layers. Default to 0.99 and 1e-3 (Keras's defaults).
-        depthwise_initializer, pointwise_initializer, bias_initializer, depthwise_regularizer,
-        pointwise_regularizer, bias_regularizer, activity_regularizer, depthwise_constraint,
-        pointwise_constraint, bias_constraint: as in `keras.layers.SeparableConv2D`.
+        depthwise_initializer: as in `keras.layers.SeparableConv2D`. Likewise pointwise_initializer,
+            bias_initializer, depthwise_regularizer, pointwise_regularizer, bias_regularizer, activity_regularizer,
+            depthwise_constraint, pointwise_constraint, bias_constraint.
 
     Input shape:
         4D tensor, channels last or first according to `data_format`.
@@ -97,8 +127,8 @@ class DepthwiseSeparableConv2D(keras.layers.Layer):
         self.pointwise_norm = self._batch_norm("pointwise_norm") if self.normalization else None
 
     def _batch_norm(self, name):
-        return keras.layers.BatchNormalization(axis=-1, momentum=self.momentum, epsilon=self.epsilon,
-                                               dtype=self.dtype_policy, name=name)
+        return _BatchNormalization(axis=-1, momentum=self.momentum, epsilon=self.epsilon,
+                                   dtype=self.dtype_policy, name=name)
 
     def build(self, input_shape):
         args.input_rank(self, input_shape, 4, expected_shape(2, self.data_format))

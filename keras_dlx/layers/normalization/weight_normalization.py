@@ -28,8 +28,10 @@ class WeightNormalization(keras.layers.Wrapper):
     With `data_init=True`, the first call in training mode sets `g` and the bias from that batch (the paper's
     data-dependent initialization): with t the pre-activation computed with `g = 1` and zero bias, and mu, sigma
     its mean and standard deviation per output unit, `g = 1 / sigma` and `bias = -mu / sigma`, so the
-    pre-activations of the first batch have zero mean and unit variance. Otherwise `g` starts at `||v||`, so
-    the wrapped layer initially computes exactly what it computed before wrapping.
+    pre-activations of the first batch have zero mean and unit variance. On JAX, `fit` keeps only the
+    non-trainable state a step assigns, not `g` or the bias: there, call the layer once on a batch with
+    `training=True` before `fit`. Otherwise `g` starts at `||v||`, so the wrapped layer initially computes
+    exactly what it computed before wrapping.
 
     `bake()` returns a plain copy of the wrapped layer with `g * v / ||v||` as its kernel, for inference (what
     PyTorch calls `remove_weight_norm`). The weights are named `g` and `kernel` (`v`), as in TensorFlow Addons.
@@ -38,6 +40,11 @@ class WeightNormalization(keras.layers.Wrapper):
         layer: a Keras layer with a `kernel` weight (Dense or a convolution), built or not. A `dtype` given to
             the wrapper is passed on to a layer that is not built yet; otherwise the wrapper takes the layer's.
         data_init: bool, data-dependent initialization on the first training batch. Defaults to False.
+
+    Call arguments:
+        inputs: the input tensor.
+        training: bool; the first training call with `data_init=True` sets `g` (and the bias) from the
+            batch; passed on to the wrapped layer.
 
     Input shape:
         That of the wrapped layer.
@@ -98,7 +105,8 @@ class WeightNormalization(keras.layers.Wrapper):
 
     def normalized_kernel(self, g=None):
         """`g * v / ||v||`, in float32 at least (float64 stays float64)."""
-        dtype = keras.backend.result_type(self.layer.kernel.dtype, "float32")
+        # Not result_type(kernel dtype, "float32"): off TensorFlow Keras maps its float64 result to float32.
+        dtype = "float64" if keras.backend.standardize_dtype(self.layer.kernel.dtype) == "float64" else "float32"
         v = ops.cast(self.layer.kernel, dtype)
         g = ops.cast(self.g if g is None else g, dtype)
         norm = ops.sqrt(ops.sum(ops.square(v), axis=self._norm_axes, keepdims=True))
@@ -112,7 +120,7 @@ class WeightNormalization(keras.layers.Wrapper):
             if v is layer.kernel:
                 trainable.append(kernel)
             elif zero_bias and bias is not None and v is bias:
-                trainable.append(ops.zeros_like(v))
+                trainable.append(ops.zeros(v.shape, v.dtype))
             else:
                 trainable.append(v.value)
         outputs, _ = layer.stateless_call(trainable, [v.value for v in layer.non_trainable_variables], inputs,
@@ -120,12 +128,13 @@ class WeightNormalization(keras.layers.Wrapper):
         return outputs
 
     def _data_init(self, inputs):
+        """The g and bias that give the pre-activations of `inputs` zero mean and unit variance per channel."""
         layer = self.layer
         activation = getattr(layer, "activation", None)
         if activation is not None:
             layer.activation = keras.activations.linear  # the statistics are of the pre-activation
         try:
-            kernel = ops.cast(self.normalized_kernel(ops.ones_like(self.g)), self.compute_dtype)
+            kernel = ops.cast(self.normalized_kernel(ops.ones(self.g.shape, self.g.dtype)), self.compute_dtype)
             t = ops.cast(self._inner_call(inputs, kernel, zero_bias=True), "float32")
         finally:
             if activation is not None:
@@ -135,17 +144,27 @@ class WeightNormalization(keras.layers.Wrapper):
         axes = tuple(i for i in range(len(t.shape)) if i != channel % len(t.shape))
         mean, variance = ops.moments(t, axes=axes)
         inv_std = ops.rsqrt(variance + 1e-10)
-        self.g.assign(ops.cast(inv_std, self.g.dtype))
-        bias = getattr(layer, "bias", None)
+        return ops.cast(inv_std, self.g.dtype), ops.cast(-mean * inv_std, self.g.dtype)
+
+    def _initialize_once(self, inputs):
+        """Data-dependent initialization from the first training batch, a no-op afterwards.
+
+        The branches of the cond return values and the variables are assigned outside it: JAX traces both
+        branches, and a variable assigned inside one would keep a tracer.
+        """
+        bias = getattr(self.layer, "bias", None)
+        current = (self.g.value,
+                   ops.cast(bias.value, self.g.dtype) if bias is not None else ops.zeros_like(self.g.value))
+        # A tensor, not the variable: TensorFlow's smart_cond hashes its predicate.
+        g, b = ops.cond(ops.equal(self.initialized, True), lambda: current, lambda: self._data_init(inputs))
+        self.g.assign(g)
         if bias is not None:
-            bias.assign(ops.cast(-mean * inv_std, bias.dtype))
+            bias.assign(ops.cast(b, bias.dtype))
         self.initialized.assign(True)
-        return ops.zeros(())
 
     def call(self, inputs, training=None):
         if self.data_init and training:
-            # A tensor, not the variable: TensorFlow's smart_cond hashes its predicate.
-            ops.cond(ops.equal(self.initialized, True), lambda: ops.zeros(()), lambda: self._data_init(inputs))
+            self._initialize_once(inputs)
         kernel = ops.cast(self.normalized_kernel(), self.compute_dtype)
         return self._inner_call(inputs, kernel)
 
