@@ -34,7 +34,7 @@ JAX_EXTRA_CONTRACT_CASES = ["weight-norm-conv2d-data-init"]
 
 def contract_cases_off_jax():
     """The layer contract on JAX checks the first configuration of each layer class in tests/cases.py (all 66
-    take about 7 minutes there, twice the rest of the JAX run); these are the ids it leaves out."""
+    take about 8 minutes there, more than twice the rest of the JAX run); these are the ids it leaves out."""
     seen, left_out = set(), []
     for param in ALL:
         layer_cls = param.values[0]
