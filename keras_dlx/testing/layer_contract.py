@@ -14,6 +14,7 @@ import keras
 import numpy as np
 
 from keras_dlx.testing import gradients
+from keras_dlx.utils.dtypes import keeps_float64
 
 MIXED_POLICIES = ("mixed_float16", "mixed_bfloat16")
 
@@ -67,7 +68,7 @@ def _random_valued(weights):
 
 
 def check_distinct_initial_weights(layer_cls, init_kwargs, layer, x):
-    """1b. No two randomly initialised weights of the same shape are equal, and two builds differ.
+    """2. No two randomly initialised weights of the same shape are equal, and two builds differ.
 
     One unseeded Keras 3 initializer returns the same values at every call: shared by several `add_weight`
     calls (or sublayers) it makes their weights identical, e.g. the query, key and value kernels of attention.
@@ -99,7 +100,7 @@ def _check_registered(layer_cls):
 
 
 def check_serialization(layer, layer_cls, x, atol=1e-6):
-    """2. get_config -> from_config and a `.keras` save/load give identical outputs, without custom_objects."""
+    """3. get_config -> from_config and a `.keras` save/load give identical outputs, without custom_objects."""
     config = layer.get_config()
     clone = layer_cls.from_config(copy.deepcopy(config))  # some from_config (Keras's Wrapper) pop keys
     clone(x)  # built, like `layer`: wrappers serialize their inner layer's build config
@@ -119,7 +120,7 @@ def check_serialization(layer, layer_cls, x, atol=1e-6):
 
 
 def check_fit(layer_cls, init_kwargs, x, frozen_weights=()):
-    """3. one `fit` step with and without jit_compile: every trainable weight changes, nothing is NaN."""
+    """4. one `fit` step with and without jit_compile: every trainable weight changes, nothing is NaN."""
     for jit in (False, True):
         layer = _fresh(layer_cls, init_kwargs)
         model = _functional(layer, x.shape)
@@ -148,7 +149,7 @@ LARGE_INPUTS = ((1e3, "float32"), (6e4, "float16"), (1e5, "float32"))
 
 
 def check_mixed_precision(layer_cls, init_kwargs, x, large_inputs=False):
-    """4. mixed_float16 / mixed_bfloat16: output dtype follows the policy, variables stay float32, all finite;
+    """5. mixed_float16 / mixed_bfloat16: output dtype follows the policy, variables stay float32, all finite;
     with `large_inputs`, also for inputs of magnitude up to 1e5 (see `LARGE_INPUTS`)."""
     inputs = ((1.0, "float32"),) + (LARGE_INPUTS if large_inputs else ())
     for policy in MIXED_POLICIES:
@@ -181,7 +182,7 @@ FLOAT32_RTOL = 1e-2
 
 def float64_end_to_end():
     """Whether Keras keeps float64 results float64 on this backend (TensorFlow does; JAX and PyTorch do not)."""
-    return keras.backend.result_type("float64", "float32") == "float64"
+    return keeps_float64()
 
 
 def _central_difference(loss, tensors, index, coord, eps):
@@ -199,7 +200,7 @@ def _agrees(numeric, analytic, rtol, atol):
 
 def check_gradients(layer_cls, init_kwargs, input_shape, training=False, samples=6, rtol=1e-4, atol=1e-6,
                     seed=0):
-    """5. autodiff gradients w.r.t. the input and every weight match central finite differences in float64.
+    """6. autodiff gradients w.r.t. the input and every weight match central finite differences in float64.
 
     Steps 1e-6, then 1e-7 (a ReLU kink within 1e-6 of the point, likely behind a normalization with a tiny
     variance that amplifies the step, breaks the first difference; a kink-free smaller step must then agree),
@@ -247,7 +248,7 @@ def check_gradients(layer_cls, init_kwargs, input_shape, training=False, samples
 
 
 def check_channels_first(layer_cls, init_kwargs, x, atol=1e-5):
-    """6. channels_first gives the transposed result of channels_last (same weights)."""
+    """7. channels_first gives the transposed result of channels_last (same weights)."""
     last = _fresh(layer_cls, init_kwargs, data_format="channels_last")
     first = _fresh(layer_cls, init_kwargs, data_format="channels_first")
     y_last = _numpy(last(x))

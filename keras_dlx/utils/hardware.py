@@ -32,14 +32,13 @@ def bfloat16_cpu_flags(cpuinfo):
 
 
 def _visible_gpus():
-    """The names of the GPUs TensorFlow sees; none on other backends, whose devices the CLI does not train on."""
+    """The GPUs the Keras backend sees (Keras's public device list, so no TensorFlow import here)."""
     import keras
 
-    if keras.backend.backend() != "tensorflow":
+    try:
+        return list(keras.distribution.list_devices("gpu"))
+    except RuntimeError:  # JAX raises when it has no GPU platform at all
         return []
-    import tensorflow as tf
-
-    return [device.name for device in tf.config.list_physical_devices("GPU")]
 
 
 def resolve_precision(precision="auto", gpus=None, cpuinfo=None):

@@ -7,6 +7,7 @@ from keras_dlx.layers.convolution import conv_ops
 from keras_dlx.layers.convolution.base_conv import expected_shape
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
+from keras_dlx.utils.dtypes import keeps_float64
 
 
 class _BatchNormalization(keras.layers.BatchNormalization):
@@ -19,8 +20,7 @@ class _BatchNormalization(keras.layers.BatchNormalization):
     """
 
     def call(self, inputs, training=None, mask=None):
-        keras_keeps_float64 = keras.backend.result_type("float64", "float32") == "float64"
-        if (keras_keeps_float64 or keras.backend.standardize_dtype(inputs.dtype) != "float64" or mask is not None
+        if (keeps_float64() or keras.backend.standardize_dtype(inputs.dtype) != "float64" or mask is not None
                 or self.renorm):
             return super().call(inputs, training=training, mask=mask)
         moving_mean = ops.cast(self.moving_mean, "float64")
