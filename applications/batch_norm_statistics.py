@@ -3,6 +3,8 @@
 import keras
 import numpy as np
 
+from keras_dlx.utils import arguments as args
+
 
 def _nested_layers(layer, seen):
     """`layer` and every layer inside it, through Functional/Sequential `layers` and sublayer attributes."""
@@ -49,9 +51,16 @@ def update_batch_norm_statistics(model, x, batch_size=32, steps=None):
     >>> keras_dlx.applications.update_batch_norm_statistics(model, x, batch_size=32)
     20
     """
+    if not isinstance(model, keras.layers.Layer):
+        args.invalid("model", model, "a Keras model or layer")
+    batch_size = args.positive_int("batch_size", batch_size)
+    if steps is not None:
+        steps = args.positive_int("steps", steps)
+    if len(x) == 0:
+        args.invalid("x", f"<{len(x)} samples>", "at least one sample")
     norms = batch_norm_layers(model)
     count = -(-len(x) // batch_size)
-    count = count if steps is None else min(count, int(steps))
+    count = count if steps is None else min(count, steps)
     momenta = [norm.momentum for norm in norms]
     try:
         for step in range(count):

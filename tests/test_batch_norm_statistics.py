@@ -2,6 +2,7 @@
 
 import keras
 import numpy as np
+import pytest
 
 from keras_dlx import applications, layers
 
@@ -34,3 +35,14 @@ def test_nested_batch_norms_inside_keras_dlx_blocks_are_found():
     before = [keras.ops.convert_to_numpy(n.moving_mean).copy() for n in found]
     applications.update_batch_norm_statistics(model, x, batch_size=8, steps=1)
     assert all(not np.array_equal(b, keras.ops.convert_to_numpy(n.moving_mean)) for b, n in zip(before, found))
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(batch_size=0), "batch_size"), (dict(batch_size=2.5), "batch_size"), (dict(steps=0), "steps"),
+    (dict(model="resnet"), "model"), (dict(x=np.zeros((0, 4), "float32")), "x"),
+])
+def test_bad_arguments_raise_value_error_naming_them(kwargs, name):
+    model = keras.Sequential([keras.Input((4,)), keras.layers.BatchNormalization()])
+    call = {"model": model, "x": np.ones((8, 4), "float32"), **kwargs}
+    with pytest.raises(ValueError, match=f"`{name}`"):
+        applications.update_batch_norm_statistics(**call)
