@@ -1,14 +1,10 @@
 """One entry per layer configuration that the layer contract checks. A new layer adds entries here."""
 
 import keras
-import pytest
 
 from keras_dlx import layers
-
-
-def case(layer_cls, kwargs, input_shape, id, **options):
-    return pytest.param(layer_cls, kwargs, input_shape, options, id=id)
-
+from tests import cases_core, cases_pooling, cases_sequence
+from tests.contract_case import case
 
 CONVOLUTION = [
     case(layers.DilatedConv1D, dict(filters=4, kernel_size=3, padding="same"), (2, 9, 3), "dilated1d-same"),
@@ -151,4 +147,6 @@ BLOCKS = [
     case(layers.InceptionV3Block, dict(kind="e"), (2, 3, 3, 2), "inception-v3-e"),
 ]
 
-ALL = ATTENTION + BLOCKS + CONVOLUTION + NORMALIZATION + RECURRENT
+# The TensorFlow Addons families each keep their table in their own file (tests/cases_<family>.py).
+ALL = ATTENTION + BLOCKS + CONVOLUTION + NORMALIZATION + RECURRENT + cases_core.CASES + cases_pooling.CASES + \
+    cases_sequence.CASES

@@ -6,9 +6,27 @@ from keras_dlx.layers.blocks import *  # noqa: F401,F403
 from keras_dlx.layers.blocks import __all__ as _blocks
 from keras_dlx.layers.convolution import *  # noqa: F401,F403
 from keras_dlx.layers.convolution import __all__ as _convolution
+from keras_dlx.layers.core import *  # noqa: F401,F403
+from keras_dlx.layers.core import __all__ as _core
 from keras_dlx.layers.normalization import *  # noqa: F401,F403
 from keras_dlx.layers.normalization import __all__ as _normalization
+from keras_dlx.layers.pooling import *  # noqa: F401,F403
+from keras_dlx.layers.pooling import __all__ as _pooling
 from keras_dlx.layers.recurrent import *  # noqa: F401,F403
 from keras_dlx.layers.recurrent import __all__ as _recurrent
+from keras_dlx.layers.sequence import *  # noqa: F401,F403
+from keras_dlx.layers.sequence import __all__ as _sequence
+from keras_dlx.layers.vision import *  # noqa: F401,F403
+from keras_dlx.layers.vision import __all__ as _vision
 
-__all__ = list(_attention) + list(_blocks) + list(_convolution) + list(_normalization) + list(_recurrent)
+__all__ = [
+    *_attention,
+    *_blocks,
+    *_convolution,
+    *_core,
+    *_normalization,
+    *_pooling,
+    *_recurrent,
+    *_sequence,
+    *_vision,
+]

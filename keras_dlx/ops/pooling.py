@@ -1,0 +1,3 @@
+"""Pooling operations with argmax indices (backend-neutral)."""
+
+__all__ = []
