@@ -147,10 +147,14 @@ def build_and_call(layer_cls, kwargs, input_shape):
     layer(np.zeros(input_shape, "float32"))
 
 
-def assert_names_argument_and_value(err, name, value):
+def assert_names_argument_and_value(err, name, value, layer_cls=None):
     message = str(err)
     assert f"`{name}`" in message or f"{name}=" in message, f"message does not name `{name}`: {message}"
     assert repr(value) in message, f"message does not show the value {value!r}: {message}"
+    if layer_cls is not None:
+        # Raised by the constructor: "for GroupConv2D 'group_conv2d'"; raised when built: "for layer '...'".
+        assert f"for {layer_cls.__name__} '" in message or "for layer '" in message, \
+            f"message does not name the layer: {message}"
 
 
 # The same 300 pseudo-random configurations on every run, so CI is reproducible. To explore further:
@@ -167,7 +171,7 @@ def test_invalid_arguments_raise_value_error_naming_them(data):
     value = data.draw(OVERRIDES.get((layer_cls.__name__, name), INVALID[name]), label="value")
     with pytest.raises(ValueError) as caught:
         build_and_call(layer_cls, {**kwargs, name: value}, input_shape)
-    assert_names_argument_and_value(caught.value, name, value)
+    assert_names_argument_and_value(caught.value, name, value, layer_cls)
 
 
 @pytest.mark.parametrize("layer_cls, kwargs, input_shape, options", ALL)

@@ -2,6 +2,8 @@
 
 Every keras_dlx layer validates its arguments through these functions so that a bad value always raises
 ``ValueError`` with the same shape of message: the argument's name, what is allowed, and the value received.
+Raised while a registered keras_dlx object is constructed (`keras_dlx.utils.registration.register`), the message
+also names the object: "Invalid `groups` for GroupConv2D 'group_conv2d': expected ... Received: groups=0".
 """
 
 import numbers
@@ -9,9 +11,24 @@ import numbers
 import keras
 
 
-def invalid(name, value, allowed):
-    """Raise the one ValueError keras_dlx uses for a bad argument."""
-    raise ValueError(f"Invalid `{name}`: expected {allowed}. Received: {name}={value!r}")
+class InvalidArgumentError(ValueError):
+    """The one error keras_dlx raises for a bad argument: a `ValueError` that names the argument, what is allowed
+    and the value received, and, once `owner` is known, the object being constructed."""
+
+    def __init__(self, name, value, allowed, detail=None, owner=None):
+        self.name, self.value, self.allowed, self.detail, self.owner = name, value, allowed, detail, owner
+        where = f" for {owner}" if owner else ""
+        extra = f" ({detail})" if detail else ""
+        super().__init__(f"Invalid `{name}`{where}: expected {allowed}. Received: {name}={value!r}{extra}")
+
+    def for_owner(self, owner):
+        """The same error, naming the object whose construction failed."""
+        return InvalidArgumentError(self.name, self.value, self.allowed, self.detail, owner)
+
+
+def invalid(name, value, allowed, detail=None):
+    """Raise the one ValueError keras_dlx uses for a bad argument (`InvalidArgumentError`)."""
+    raise InvalidArgumentError(name, value, allowed, detail)
 
 
 def _is_int(value):
@@ -87,7 +104,7 @@ def _resolve(getter, name, value, allowed):
     try:
         return getter(value)
     except (ValueError, TypeError) as err:
-        raise ValueError(f"Invalid `{name}`: expected {allowed}. Received: {name}={value!r} ({err})") from None
+        invalid(name, value, allowed, detail=str(err))
 
 
 def activation(name, value):

@@ -8,6 +8,7 @@ from keras import ops
 
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
+from keras_dlx.utils.registration import register
 
 # Keras's masked softmax gives masked logits this value (logits are float32 here, 16-bit ones promoted first).
 MASKED_LOGIT = -1e9
@@ -26,7 +27,7 @@ def _compatible(a, b):
     return len(a) == len(b) and all(x is None or y is None or x == y for x, y in zip(a, b))
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class MultiHeadAttention(keras.layers.Layer):
     """Multi-head attention (Vaswani et al. 2017), `keras.layers.MultiHeadAttention`'s interface and weights.
 

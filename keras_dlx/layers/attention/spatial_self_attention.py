@@ -8,6 +8,7 @@ from keras import ops
 from keras_dlx.layers.attention.multi_head_attention import MultiHeadAttention
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
+from keras_dlx.utils.registration import register
 
 
 def sinusoidal_2d(height, width, channels, temperature=10000.0):
@@ -25,7 +26,7 @@ def sinusoidal_2d(height, width, channels, temperature=10000.0):
     return np.pad(encoding, [(0, 0), (0, channels - encoding.shape[1])]).astype("float32")
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class SpatialSelfAttention2D(keras.layers.Layer):
     """Self-attention over the H x W positions of a feature map, with a 2D position encoding.
 

@@ -5,9 +5,10 @@ import keras
 from keras_dlx.layers.attention.multi_head_attention import MultiHeadAttention
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
+from keras_dlx.utils.registration import register
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class TransformerEncoderBlock(keras.layers.Layer):
     """Transformer encoder block (Vaswani et al. 2017), pre-norm (default) or post-norm.
 

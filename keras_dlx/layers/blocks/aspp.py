@@ -7,9 +7,10 @@ from keras_dlx.layers.blocks.conv_norm_act import ConvNormAct
 from keras_dlx.layers.blocks.norms import check_norm
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
+from keras_dlx.utils.registration import register
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class ASPP(keras.layers.Layer):
     """Atrous spatial pyramid pooling, DeepLab v3 (Chen et al. 2017).
 

@@ -6,9 +6,10 @@ from keras_dlx.layers.blocks.norms import check_norm, make_norm
 from keras_dlx.layers.convolution import GroupConv2D
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
+from keras_dlx.utils.registration import register
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class ConvNormAct(keras.layers.Layer):
     """2D convolution, then a normalization, then an activation: `act(norm(conv(x)))`.
 

@@ -7,6 +7,7 @@ from keras_dlx.layers.blocks.conv_norm_act import ConvNormAct
 from keras_dlx.layers.blocks.norms import check_norm
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
+from keras_dlx.utils.registration import register
 
 # (input channels, 1x1, 3x3 reduce, 3x3, 5x5 reduce, 5x5, pool projection), Szegedy et al. 2015, table 1.
 PRESETS = {
@@ -24,7 +25,7 @@ _BRANCH_ARGS = ("filters_1x1", "filters_3x3_reduce", "filters_3x3", "filters_5x5
                 "filters_pool_proj")
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class InceptionBlock(keras.layers.Layer):
     """Inception module of GoogLeNet (Szegedy et al. 2015): four parallel branches, concatenated on channels.
 

@@ -6,6 +6,7 @@ from keras import ops
 from keras_dlx.layers.blocks.conv_norm_act import ConvNormAct
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
+from keras_dlx.utils.registration import register
 
 KINDS = ("a", "b", "c", "d", "e")
 
@@ -41,7 +42,7 @@ def _branches(kind, pool_features, channels_7x7):
             ["avg", (192, (1, 1), 1, "same")]]
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class InceptionV3Block(keras.layers.Layer):
     """An Inception v3 module (Szegedy et al. 2016), `kind` "a" to "e", as in `keras.applications.InceptionV3`.
 

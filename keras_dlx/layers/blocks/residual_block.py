@@ -7,9 +7,10 @@ from keras_dlx.layers.blocks.conv_norm_act import ConvNormAct
 from keras_dlx.layers.blocks.norms import check_norm, make_norm
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
+from keras_dlx.utils.registration import register
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class ResidualBlock(keras.layers.Layer):
     """A ResNet residual block, `y = shortcut(x) + F(x)`, in the variants of He et al. 2016 and their successors.
 

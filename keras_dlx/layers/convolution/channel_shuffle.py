@@ -4,9 +4,10 @@ import keras
 
 from keras_dlx.layers.convolution import conv_ops
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.registration import register
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class ChannelShuffle(keras.layers.Layer):
     """Channel shuffle (ShuffleNet, Zhang et al. 2018).
 

@@ -8,6 +8,7 @@ from keras_dlx.layers.convolution.base_conv import expected_shape
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
 from keras_dlx.utils.dtypes import keeps_float64
+from keras_dlx.utils.registration import register
 
 
 class _BatchNormalization(keras.layers.BatchNormalization):
@@ -39,7 +40,7 @@ class _BatchNormalization(keras.layers.BatchNormalization):
         return ops.cast(outputs, self.compute_dtype)
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class DepthwiseSeparableConv2D(keras.layers.Layer):
     """Depthwise-separable convolution, MobileNet style: depthwise -> BN -> act -> pointwise -> BN -> act.
 

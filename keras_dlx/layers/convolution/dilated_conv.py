@@ -1,8 +1,8 @@
 """Dilated (atrous) convolution that also accepts strides."""
 
-import keras
 
 from keras_dlx.layers.convolution.base_conv import BaseConv
+from keras_dlx.utils.registration import register
 
 
 class DilatedConvND(BaseConv):
@@ -63,19 +63,19 @@ def _doc(rank, example_shape, example_out):
                        example_out=example_out)
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class DilatedConv1D(DilatedConvND):
     __doc__ = _doc(1, "(2, 16, 3)", "(2, 8, 8)")
     rank = 1
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class DilatedConv2D(DilatedConvND):
     __doc__ = _doc(2, "(2, 16, 16, 3)", "(2, 8, 8, 8)")
     rank = 2
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class DilatedConv3D(DilatedConvND):
     __doc__ = _doc(3, "(2, 8, 8, 8, 3)", "(2, 4, 4, 4, 8)")
     rank = 3

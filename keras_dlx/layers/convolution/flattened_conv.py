@@ -8,9 +8,10 @@ from keras_dlx.layers.convolution import conv_ops
 from keras_dlx.layers.convolution.base_conv import expected_shape
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
+from keras_dlx.utils.registration import register
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class FlattenedConv2D(keras.layers.Layer):
     """Flattened 2D convolution: `stages` cascaded sets of lateral -> vertical -> horizontal 1D convolutions.
 

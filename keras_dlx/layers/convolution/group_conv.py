@@ -1,10 +1,10 @@
 """Grouped convolution that is fast on CPU, with optional channel shuffle."""
 
-import keras
 
 from keras_dlx.layers.convolution import conv_ops
 from keras_dlx.layers.convolution.base_conv import BaseConv
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.registration import register
 
 
 class GroupConvND(BaseConv):
@@ -73,19 +73,19 @@ def _doc(rank, example_shape, example_out):
     return _DOC.format(rank=rank, rank_plus_2=rank + 2, example_shape=example_shape, example_out=example_out)
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class GroupConv1D(GroupConvND):
     __doc__ = _doc(1, "(2, 10, 8)", "(2, 10, 16)")
     rank = 1
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class GroupConv2D(GroupConvND):
     __doc__ = _doc(2, "(2, 10, 10, 8)", "(2, 10, 10, 16)")
     rank = 2
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class GroupConv3D(GroupConvND):
     __doc__ = _doc(3, "(2, 6, 6, 6, 8)", "(2, 6, 6, 6, 16)")
     rank = 3

@@ -1,11 +1,11 @@
 """Transposed convolution with groups, dilation, strides and output_padding together."""
 
-import keras
 from keras import ops
 
 from keras_dlx.layers.convolution import conv_ops
 from keras_dlx.layers.convolution.base_conv import BaseConv
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.registration import register
 
 
 class GroupConvNDTranspose(BaseConv):
@@ -106,19 +106,19 @@ def _doc(rank, example_shape, example_out):
     return _DOC.format(rank=rank, rank_plus_2=rank + 2, example_shape=example_shape, example_out=example_out)
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class GroupConv1DTranspose(GroupConvNDTranspose):
     __doc__ = _doc(1, "(2, 5, 4)", "(2, 10, 8)")
     rank = 1
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class GroupConv2DTranspose(GroupConvNDTranspose):
     __doc__ = _doc(2, "(2, 5, 5, 4)", "(2, 10, 10, 8)")
     rank = 2
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class GroupConv3DTranspose(GroupConvNDTranspose):
     __doc__ = _doc(3, "(2, 3, 3, 3, 4)", "(2, 6, 6, 6, 8)")
     rank = 3

@@ -1,11 +1,11 @@
 """Resize-convolution: upsampling without checkerboard artifacts."""
 
-import keras
 import numpy as np
 from keras import ops
 
 from keras_dlx.layers.convolution.base_conv import BaseConv
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.registration import register
 
 
 def bilinear_matrix(length, factor):
@@ -24,7 +24,7 @@ def bilinear_matrix(length, factor):
     return matrix
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class ResizeConv2D(BaseConv):
     """Nearest or bilinear resize followed by a 2D convolution: checkerboard-free upsampling.
 

@@ -12,9 +12,10 @@ from keras_dlx.layers.normalization.common import (
 )
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
+from keras_dlx.utils.registration import register
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class FilterResponseNormalization(keras.layers.Layer):
     """Filter response normalization (Singh & Krishnan 2020), optionally followed by its TLU.
 

@@ -6,9 +6,10 @@ from keras import ops
 from keras_dlx.layers.normalization.common import add_gamma_beta, channel_axis, integer_axis, take_inputs_as_they_come
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
+from keras_dlx.utils.registration import register
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class GroupNormalization(keras.layers.Layer):
     """Group normalization (Wu & He 2018), statistics in float32.
 

@@ -1,11 +1,11 @@
 """Instance normalization: group normalization with one channel per group."""
 
-import keras
 
 from keras_dlx.layers.normalization.group_normalization import GroupNormalization
+from keras_dlx.utils.registration import register
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class InstanceNormalization(GroupNormalization):
     """Instance normalization (Ulyanov et al. 2016), statistics in float32.
 

@@ -13,6 +13,7 @@ from keras_dlx.layers.normalization.common import (
 )
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
+from keras_dlx.utils.registration import register
 
 # Above this many channels the banded matmul (C^2 per pixel) gives way to a cumulative sum (C per pixel).
 _BAND_MATMUL_MAX_CHANNELS = 1024
@@ -31,7 +32,7 @@ def _non_negative(name, value):
     return float(value)
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class LocalResponseNormalization(keras.layers.Layer):
     """Local response normalization (Krizhevsky et al. 2012), AlexNet semantics by default.
 

@@ -13,10 +13,11 @@ from keras_dlx.layers.normalization.common import (
 )
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
+from keras_dlx.utils.registration import register
 from keras_dlx.utils.replicas import cross_replica_sum
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class SwitchableNormalization(keras.layers.Layer):
     """Switchable normalization (Luo et al. 2018), with the official code's statistics.
 

@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.registration import register
 
 
 def _output_axis(layer):
@@ -11,7 +12,7 @@ def _output_axis(layer):
     return -2 if hasattr(layer, "output_padding") else -1
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class WeightNormalization(keras.layers.Wrapper):
     """Weight normalization: reparameterize a layer's kernel as `g * v / ||v||`, one norm per output unit.
 

@@ -1,17 +1,17 @@
 """LSTM with coupled input and forget gates (CIFG)."""
 
-import keras
 from keras import ops
 
 from keras_dlx.layers.recurrent.lstm_variant import LSTMVariant, LSTMVariantCell, document
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.registration import register
 
 _ARGS = """        units: int > 0, dimensionality of the state and output.
         use_peepholes: bool, add diagonal peepholes to the forget gate (c_{t-1}) and output gate (c_t). Defaults
             to False."""
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class CoupledLSTMCell(LSTMVariantCell):
     __doc__ = document("""LSTM cell with a coupled input and forget gate (CIFG): the input gate is `1 - f`.
 
@@ -69,7 +69,7 @@ class CoupledLSTMCell(LSTMVariantCell):
         return config
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class CoupledLSTM(LSTMVariant):
     __doc__ = document("""Coupled input-forget gate LSTM layer (CIFG).
 

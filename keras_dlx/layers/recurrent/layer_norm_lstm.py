@@ -5,13 +5,14 @@ from keras import ops
 
 from keras_dlx.layers.recurrent.lstm_variant import LSTMVariant, LSTMVariantCell, document
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.registration import register
 
 _ARGS = """        units: int > 0, dimensionality of the state and output.
         norm_gamma_initializer, norm_beta_initializer: of the three layer normalizations. Default to ones, zeros.
         norm_epsilon: positive float, their epsilon. Defaults to 1e-3 (TensorFlow Addons)."""
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class LayerNormLSTMCell(LSTMVariantCell):
     __doc__ = document("""LSTM cell with layer normalization, TensorFlow Addons' `LayerNormLSTMCell` semantics.
 
@@ -79,7 +80,7 @@ class LayerNormLSTMCell(LSTMVariantCell):
         return config
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class LayerNormLSTM(LSTMVariant):
     __doc__ = document("""Layer-normalized LSTM layer (TensorFlow Addons semantics).
 

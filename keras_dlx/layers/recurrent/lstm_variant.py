@@ -254,9 +254,8 @@ class LSTMVariant(keras.layers.RNN):
                             ("zero_output_for_mask", kwargs.get("zero_output_for_mask", False))):
             args.boolean(name, value)
         if use_cudnn is True:
-            raise ValueError(f"Invalid `use_cudnn` for {type(self).__name__}: there is no cuDNN kernel for this "
-                             f"LSTM variant; expected 'auto' or False (both run the backend's loop). "
-                             f"Received: use_cudnn={use_cudnn!r}")
+            args.invalid("use_cudnn", use_cudnn, "'auto' or False (both run the backend's loop: there is no cuDNN "
+                         "kernel for this LSTM variant)")
         if use_cudnn is not False and not (isinstance(use_cudnn, str) and use_cudnn == "auto"):
             args.invalid("use_cudnn", use_cudnn, "'auto' or False")
         activity_regularizer = args.regularizer("activity_regularizer", kwargs.pop("activity_regularizer", None))

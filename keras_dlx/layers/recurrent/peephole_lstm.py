@@ -1,15 +1,15 @@
 """LSTM with peephole connections (Gers & Schmidhuber 2000)."""
 
-import keras
 from keras import ops
 
 from keras_dlx.layers.recurrent.lstm_variant import LSTMVariant, LSTMVariantCell, document
+from keras_dlx.utils.registration import register
 
 _ARGS = """        units: int > 0, dimensionality of the state and output. The peephole vectors (units,) use
             `kernel_initializer`, `kernel_regularizer` and `kernel_constraint`, as in TensorFlow Addons."""
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class PeepholeLSTMCell(LSTMVariantCell):
     __doc__ = document("""LSTM cell with diagonal peephole connections (TensorFlow Addons semantics).
 
@@ -57,7 +57,7 @@ class PeepholeLSTMCell(LSTMVariantCell):
         return o * self.activation(c_new), c_new
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class PeepholeLSTM(LSTMVariant):
     __doc__ = document("""LSTM layer with peephole connections (Gers & Schmidhuber 2000).
 
