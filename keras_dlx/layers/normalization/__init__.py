@@ -4,9 +4,10 @@ from keras_dlx.layers.normalization.filter_response_normalization import FilterR
 from keras_dlx.layers.normalization.group_normalization import GroupNormalization
 from keras_dlx.layers.normalization.instance_normalization import InstanceNormalization
 from keras_dlx.layers.normalization.local_response_normalization import LRN, LocalResponseNormalization
+from keras_dlx.layers.normalization.poincare_normalize import PoincareNormalize
 from keras_dlx.layers.normalization.switchable_normalization import SwitchableNormalization
 from keras_dlx.layers.normalization.thresholded_linear_unit import TLU
 from keras_dlx.layers.normalization.weight_normalization import WeightNormalization
 
 __all__ = ["FilterResponseNormalization", "GroupNormalization", "InstanceNormalization", "LRN",
-           "LocalResponseNormalization", "SwitchableNormalization", "TLU", "WeightNormalization"]
+           "LocalResponseNormalization", "PoincareNormalize", "SwitchableNormalization", "TLU", "WeightNormalization"]
