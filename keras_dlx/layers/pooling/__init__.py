@@ -1,3 +1,5 @@
-"""(being written)"""
+"""The pooling family: layers that pool or undo a pooling (TensorFlow Addons' MaxUnpooling2D, NetVLAD)."""
 
-__all__ = []
+from keras_dlx.layers.pooling.max_unpooling_2d import MaxUnpooling2D
+
+__all__ = ["MaxUnpooling2D"]

@@ -1,0 +1,96 @@
+"""Max unpooling: the values of a max pooling put back where their maxima came from."""
+
+import keras
+from keras import ops
+
+from keras_dlx.utils import arguments as args
+from keras_dlx.utils.config import arguments as config_arguments
+
+
+@keras.saving.register_keras_serializable(package="keras_dlx")
+class MaxUnpooling2D(keras.layers.Layer):
+    """Unpooling of a 2D max pooling (TensorFlow Addons' `MaxUnpooling2D`), called as `layer(updates, mask)`.
+
+    Scatters each pooled value back to the input position of its maximum, zeros elsewhere (Zeiler & Fergus
+    2014; SegNet's decoder). `mask` holds flattened per-example indices `(y * width + x) * channels + c` into the
+    unpooled output, as `keras_dlx.ops.max_pool_with_argmax` (and `tf.nn.max_pool_with_argmax` with
+    `include_batch_in_index=False`) returns them. The output size is inferred from the pooled size, as Addons:
+
+        "SAME":  (h * strides[0], w * strides[1])
+        "VALID": ((h - 1) * strides[0] + pool_size[0], (w - 1) * strides[1] + pool_size[1])
+
+    which is the pooled input's size only when the pooling tiled it exactly; otherwise the indices are read
+    against the inferred width, as Addons does. Values that share an index (overlapping windows with the same
+    maximum) are summed. Like Addons, the channel of a value is its own channel, not `index % channels`.
+
+    Args:
+        pool_size: int or tuple of 2 ints, the window of the max pooling. Defaults to (2, 2).
+        strides: int or tuple of 2 ints, its strides. Defaults to (2, 2).
+        padding: "SAME" or "VALID" (case-insensitive; stored upper-case as Addons), its padding. Defaults to
+            "SAME".
+
+    Input shape:
+        `updates`: 4D tensor `(batch, height, width, channels)`, the pooled values; `mask`: integer tensor of
+        the same shape, their argmax indices.
+
+    Output shape:
+        4D tensor `(batch, unpooled_height, unpooled_width, channels)`.
+
+    Example:
+
+    >>> x = keras.random.normal((2, 8, 8, 3))
+    >>> values, argmax = keras_dlx.ops.max_pool_with_argmax(x, 2, 2, padding="same")
+    >>> tuple(keras_dlx.layers.MaxUnpooling2D()(values, argmax).shape)
+    (2, 8, 8, 3)
+
+    Reference:
+        - [Zeiler & Fergus 2014, Visualizing and Understanding Convolutional
+          Networks](https://arxiv.org/abs/1311.2901)
+        - [Badrinarayanan et al. 2017, SegNet](https://arxiv.org/abs/1511.00561)
+    """
+
+    def __init__(self, pool_size=(2, 2), strides=(2, 2), padding="SAME", **kwargs):
+        super().__init__(**kwargs)
+        self.pool_size = args.int_tuple("pool_size", pool_size, 2)
+        self.strides = args.int_tuple("strides", strides, 2)
+        self.padding = args.one_of("padding", padding, ("same", "valid")).upper()
+
+    def _output_size(self, height, width):
+        if height is None or width is None:
+            return None, None
+        if self.padding == "SAME":
+            return height * self.strides[0], width * self.strides[1]
+        return ((height - 1) * self.strides[0] + self.pool_size[0],
+                (width - 1) * self.strides[1] + self.pool_size[1])
+
+    def build(self, updates_shape, mask_shape=None):
+        args.input_rank(self, updates_shape, 4, "(batch, height, width, channels)")
+        if any(size is None for size in updates_shape[1:]):
+            raise ValueError(f"Invalid input for layer '{self.name}': height, width and channels of `updates` "
+                             f"must be known. Received: input_shape={tuple(updates_shape)}")
+
+    def call(self, updates, mask):
+        if tuple(mask.shape[1:]) != tuple(updates.shape[1:]):
+            raise ValueError(f"Invalid input for layer '{self.name}': `mask` must have the shape of `updates`. "
+                             f"Received: updates.shape={tuple(updates.shape)}, mask.shape={tuple(mask.shape)}")
+        _, height, width, channels = updates.shape
+        out_h, out_w = self._output_size(height, width)
+        batch = ops.shape(updates)[0]
+        mask = ops.cast(mask, "int32")
+        y = mask // (out_w * channels)
+        x = (mask // channels) % out_w
+        b = ops.reshape(ops.arange(batch, dtype="int32"), (-1, 1, 1, 1))
+        c = ops.reshape(ops.arange(channels, dtype="int32"), (1, 1, 1, channels))
+        flat = ops.reshape(((b * out_h + y) * out_w + x) * channels + c, (-1, 1))
+        size = batch * out_h * out_w * channels
+        output = ops.scatter(flat, ops.reshape(updates, (-1,)), (size,))
+        return ops.reshape(output, (batch, out_h, out_w, channels))
+
+    def compute_output_shape(self, updates_shape, mask_shape=None):
+        out_h, out_w = self._output_size(updates_shape[1], updates_shape[2])
+        return (updates_shape[0], out_h, out_w, updates_shape[3])
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(config_arguments(self, ("pool_size", "strides", "padding")))
+        return config
