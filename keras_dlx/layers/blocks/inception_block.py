@@ -1,8 +1,8 @@
 """GoogLeNet's Inception module (v1), with the paper's nine configurations by name."""
 
 import keras
-from keras import ops
 
+from keras_dlx.layers.blocks.branches import build_branches, call_branches
 from keras_dlx.layers.blocks.conv_norm_act import ConvNormAct
 from keras_dlx.layers.blocks.norms import check_norm
 from keras_dlx.utils import arguments as args
@@ -106,20 +106,10 @@ class InceptionBlock(keras.layers.Layer):
     def build(self, input_shape):
         args.input_rank(self, input_shape, 4, "(batch, height, width, channels) or channels first")
         args.known_channels(self, input_shape, self.channel_axis)
-        for branch in self.branches:
-            shape = tuple(input_shape)
-            for layer in branch:
-                layer.build(shape)
-                shape = layer.compute_output_shape(shape)
+        build_branches(self.branches, input_shape, channel_axis=self.channel_axis)
 
     def call(self, inputs, training=None):
-        outputs = []
-        for branch in self.branches:
-            x = inputs
-            for layer in branch:
-                x = layer(x, training=training) if isinstance(layer, ConvNormAct) else layer(x)
-            outputs.append(x)
-        return ops.concatenate(outputs, axis=self.channel_axis)
+        return call_branches(self.branches, inputs, channel_axis=self.channel_axis, training=training)
 
     def compute_output_shape(self, input_shape):
         shape = list(input_shape)

@@ -1,8 +1,8 @@
 """Inception v3's factorized modules (A to E), laid out as keras.applications.InceptionV3."""
 
 import keras
-from keras import ops
 
+from keras_dlx.layers.blocks.branches import branches_output_shape, build_branches, call_branches
 from keras_dlx.layers.blocks.conv_norm_act import ConvNormAct
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
@@ -123,44 +123,13 @@ class InceptionV3Block(keras.layers.Layer):
     def build(self, input_shape):
         args.input_rank(self, input_shape, 4, "(batch, height, width, channels) or channels first")
         args.known_channels(self, input_shape, self.channel_axis)
-        for branch in self.branches:
-            shape = tuple(input_shape)
-            for layer in branch:
-                for part in layer if isinstance(layer, tuple) else (layer,):
-                    part.build(shape)
-                shape = self._step_shape(layer, shape)
-
-    def _step_shape(self, layer, shape):
-        if isinstance(layer, tuple):
-            first = list(layer[0].compute_output_shape(shape))
-            first[self.channel_axis] = sum(part.conv.filters for part in layer)
-            return tuple(first)
-        return tuple(layer.compute_output_shape(shape))
+        build_branches(self.branches, input_shape, channel_axis=self.channel_axis)
 
     def call(self, inputs, training=None):
-        outputs = []
-        for branch in self.branches:
-            x = inputs
-            for layer in branch:
-                if isinstance(layer, tuple):
-                    x = ops.concatenate([part(x, training=training) for part in layer], axis=self.channel_axis)
-                elif isinstance(layer, ConvNormAct):
-                    x = layer(x, training=training)
-                else:
-                    x = layer(x)
-            outputs.append(x)
-        return ops.concatenate(outputs, axis=self.channel_axis)
+        return call_branches(self.branches, inputs, channel_axis=self.channel_axis, training=training)
 
     def compute_output_shape(self, input_shape):
-        shapes = []
-        for branch in self.branches:
-            shape = tuple(input_shape)
-            for layer in branch:
-                shape = self._step_shape(layer, shape)
-            shapes.append(shape)
-        out = list(shapes[0])
-        out[self.channel_axis] = sum(s[self.channel_axis] for s in shapes)
-        return tuple(out)
+        return branches_output_shape(self.branches, input_shape, channel_axis=self.channel_axis)
 
     def get_config(self):
         config = super().get_config()
