@@ -1,3 +1,6 @@
-"""(being written)"""
+"""Sequence-labelling layers: the linear-chain CRF and its training wrapper."""
 
-__all__ = []
+from keras_dlx.layers.sequence.crf import CRF
+from keras_dlx.layers.sequence.crf_model_wrapper import CRFModelWrapper
+
+__all__ = ["CRF", "CRFModelWrapper"]
