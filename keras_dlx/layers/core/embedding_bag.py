@@ -5,9 +5,10 @@ from keras import ops
 
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
+from keras_dlx.utils.registration import register
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class EmbeddingBag(keras.layers.Layer):
     """Embeddings of bags of indices, reduced over each bag (PyTorch's `EmbeddingBag`).
 

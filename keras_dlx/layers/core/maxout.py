@@ -6,9 +6,10 @@ import keras
 from keras import ops
 
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.registration import register
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class Maxout(keras.layers.Layer):
     """Maxout (Goodfellow et al. 2013): keep the largest of every `k` features along an axis.
 
@@ -51,8 +52,9 @@ class Maxout(keras.layers.Layer):
             raise ValueError(f"Invalid input for layer '{self.name}': expected a tensor of rank >= 2 (batch "
                              f"first). Received: input_shape={tuple(input_shape)}")
         if not -rank < self.axis < rank:
-            args.invalid("axis", self.axis, f"a non-batch axis of the {rank}D input (from {-rank + 1} to "
-                                            f"{rank - 1}, not 0)")
+            raise ValueError(f"Invalid `axis` for layer '{self.name}': expected a non-batch axis of the {rank}D "
+                             f"input (from {-rank + 1} to {rank - 1}, not 0). Received: axis={self.axis!r}, "
+                             f"input_shape={tuple(input_shape)}")
         features = input_shape[self.axis]
         if features is None or features % self.num_units:
             raise ValueError(f"Invalid input for layer '{self.name}': the size of axis {self.axis} must be known "

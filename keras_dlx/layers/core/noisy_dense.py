@@ -5,13 +5,14 @@ from keras import ops
 
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
+from keras_dlx.utils.registration import register
 
 
 def _signed_sqrt(x):
     return ops.sign(x) * ops.sqrt(ops.abs(x))
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class NoisyDense(keras.layers.Layer):
     """Dense layer with parametric weight noise (Fortunato et al. 2018, NoisyNet).
 
@@ -135,9 +136,9 @@ class NoisyDense(keras.layers.Layer):
 
     def remove_noise(self):
         """Set the noise to zero: the layer computes the mean network `x mu_kernel + mu_bias`."""
-        self.eps_kernel.assign(ops.zeros_like(self.eps_kernel))
+        self.eps_kernel.assign(ops.zeros(self.eps_kernel.shape, self.eps_kernel.dtype))
         if self.use_bias:
-            self.eps_bias.assign(ops.zeros_like(self.eps_bias))
+            self.eps_bias.assign(ops.zeros(self.eps_bias.shape, self.eps_bias.dtype))
 
     def call(self, inputs):
         kernel = ops.cast(self.kernel, self.compute_dtype)

@@ -7,9 +7,10 @@ from keras import ops
 
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
+from keras_dlx.utils.registration import register
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class PolynomialCrossing(keras.layers.Layer):
     """One cross layer of the Deep & Cross Network (Wang et al. 2017): explicit feature interactions.
 
@@ -82,8 +83,9 @@ class PolynomialCrossing(keras.layers.Layer):
             self.kernel = self._kernel("kernel", (features, features))
         else:
             if self.projection_dim > features / 2:
-                args.invalid("projection_dim", self.projection_dim,
-                             f"None or a positive integer <= input features / 2 = {features / 2:g}")
+                raise ValueError(f"Invalid `projection_dim` for layer '{self.name}': expected None or a positive "
+                                 f"integer <= input features / 2 = {features / 2:g}. Received: "
+                                 f"projection_dim={self.projection_dim!r}, input_shape={list(input_shape)}")
             self.kernel_u = self._kernel("kernel_u", (features, self.projection_dim))
             self.kernel_v = self._kernel("kernel_v", (self.projection_dim, features))
         self.bias = None

@@ -5,9 +5,10 @@ import keras
 from keras_dlx.activations.snake import snake
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
+from keras_dlx.utils.registration import register
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class Snake(keras.layers.Layer):
     """Snake activation (Ziyin et al. 2020) with one learned frequency `f` for the whole layer.
 

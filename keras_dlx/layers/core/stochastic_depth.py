@@ -4,9 +4,10 @@ import keras
 from keras import ops
 
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.registration import register
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class StochasticDepth(keras.layers.Layer):
     """Residual addition with stochastic depth (Huang et al. 2016), a drop-in for `keras.layers.Add`.
 

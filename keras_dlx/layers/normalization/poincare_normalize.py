@@ -7,13 +7,14 @@ from keras import ops
 
 from keras_dlx.layers.normalization.common import take_inputs_as_they_come
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.registration import register
 
 
 def _is_axis(value):
     return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value != 0
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class PoincareNormalize(keras.layers.Layer):
     """Project each slice along `axis` into the Poincaré ball of radius `1 - epsilon` (Nickel & Kiela 2017).
 
@@ -75,8 +76,9 @@ class PoincareNormalize(keras.layers.Layer):
                              f"first). Received: input_shape={tuple(input_shape)}")
         for axis in self._axes():
             if not -rank < axis < rank:
-                args.invalid("axis", self.axis, f"non-batch axes of the {rank}D input (from {-rank + 1} to "
-                                                f"{rank - 1}, not 0)")
+                raise ValueError(f"Invalid `axis` for layer '{self.name}': expected non-batch axes of the {rank}D "
+                                 f"input (from {-rank + 1} to {rank - 1}, not 0). Received: axis={self.axis!r}, "
+                                 f"input_shape={tuple(input_shape)}")
         self.input_spec = keras.layers.InputSpec(ndim=rank)
 
     def call(self, inputs):
