@@ -1,3 +1,23 @@
-"""Image operations TensorFlow Addons provided and Keras 3's `keras.ops.image` lacks (backend-neutral)."""
+"""Image operations TensorFlow Addons provided and Keras 3's `keras.ops.image` lacks (backend-neutral).
 
-__all__ = []
+Filters (`mean_filter2d`, `median_filter2d`), labelling (`connected_components`, `euclidean_dist_transform`),
+bilinear sampling (`interpolate_bilinear`, `dense_image_warp`, `resampler`) and polyharmonic splines
+(`interpolate_spline`, `sparse_image_warp`), with TensorFlow Addons 0.23's argument names and results.
+"""
+
+from keras_dlx.ops.image_filters import mean_filter2d, median_filter2d
+from keras_dlx.ops.image_labels import connected_components, euclidean_dist_transform
+from keras_dlx.ops.image_spline import interpolate_spline, sparse_image_warp
+from keras_dlx.ops.image_warp import dense_image_warp, interpolate_bilinear, resampler
+
+__all__ = [
+    "connected_components",
+    "dense_image_warp",
+    "euclidean_dist_transform",
+    "interpolate_bilinear",
+    "interpolate_spline",
+    "mean_filter2d",
+    "median_filter2d",
+    "resampler",
+    "sparse_image_warp",
+]
