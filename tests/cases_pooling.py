@@ -40,6 +40,26 @@ class PoolThenUnpool(keras.layers.Wrapper):
 
 
 CASES = [
+    # The cells in Keras's RNN, as tests/cases.py's RECURRENT list does for the LSTM cells (and for the same
+    # reason without the float64 gradient check: keras.layers.RNN does not hand its dtype to a cell made outside
+    # it; tests/test_addons_pooling.py compares their input gradients with Addons').
+    case(keras.layers.RNN, lambda: dict(cell=layers.NASCell(3)), (2, 4, 3), "nas-cell-in-rnn",
+         skip=("gradients",)),
+    case(keras.layers.RNN, lambda: dict(cell=layers.NASCell(4, projection=2, use_bias=True),
+                                        return_sequences=True), (2, 4, 3), "nas-cell-projection-in-rnn",
+         skip=("gradients",)),
+    case(keras.layers.RNN, lambda: dict(cell=layers.LayerNormSimpleRNNCell(3)), (2, 4, 3),
+         "layer-norm-simple-rnn-cell-in-rnn", skip=("gradients",)),
+    case(keras.layers.RNN, lambda: dict(cell=layers.LayerNormSimpleRNNCell(4, dropout=0.1, recurrent_dropout=0.1,
+                                                                           use_bias=False),
+                                        return_sequences=True), (2, 4, 3),
+         "layer-norm-simple-rnn-cell-dropout-in-rnn", skip=("gradients",)),
+    case(keras.layers.RNN, lambda: dict(cell=layers.ESNCell(5, connectivity=0.5)), (2, 4, 3), "esn-cell-in-rnn",
+         skip=("gradients",)),
+    # ESN's weights are all fixed: the fit check then checks that the compiled model predicts finite values.
+    case(layers.ESN, dict(units=4, connectivity=0.5), (2, 5, 3), "esn"),
+    case(layers.ESN, dict(units=5, leaky=0.5, use_norm2=True, return_sequences=True, activation="sigmoid"),
+         (2, 4, 3), "esn-leaky-norm2-sequences"),
     case(PoolThenUnpool, lambda: dict(layer=layers.MaxUnpooling2D()), (2, 6, 6, 3), "max-unpooling"),
     case(PoolThenUnpool, lambda: dict(layer=layers.MaxUnpooling2D(3, 2, padding="VALID")), (2, 7, 7, 2),
          "max-unpooling-valid-overlapping"),
