@@ -18,8 +18,8 @@ def lifted_struct_loss(labels, embeddings, margin=1.0):
 
     over the ordered positive pairs P (the log-sum-exp is computed shifted by its largest term). Same values and
     gradients as TensorFlow Addons' `lifted_struct_loss`, except for a batch with no positive pair (every label
-    seen once): 0 with a zero gradient, where Addons gives NaN. float16/bfloat16 embeddings are computed in
-    float32 and the loss is returned in their dtype.
+    seen once) or no negative pair (one label only): 0 with a zero gradient, where Addons gives NaN.
+    float16/bfloat16 embeddings are computed in float32 and the loss is returned in their dtype.
 
     Args:
         labels: integer labels of shape `(batch_size,)` (or `(batch_size, 1)`).
@@ -51,9 +51,13 @@ def lifted_struct_loss(labels, embeddings, margin=1.0):
     # row_sums[i, j] = sum_k exp(slack[i, k] - shift[i, j]) over the negatives k of i.
     row_sums = ops.sum(ops.exp(ops.expand_dims(slack, 1) - ops.expand_dims(shift, 2))
                        * ops.expand_dims(negatives, 1), axis=-1)
-    pair_loss = shift + ops.log(row_sums + ops.transpose(row_sums)) + distances
+    pair_sums = row_sums + ops.transpose(row_sums)
+    # A pair without any negative has J = -inf, no loss: kept out of the log so that its gradient is 0, not NaN.
+    counted = ops.greater(pair_sums, 0.0)
+    pair_loss = shift + ops.log(ops.where(counted, pair_sums, 1.0)) + distances
     positives = ops.cast(same, distances.dtype) - ops.eye(ops.shape(distances)[0], dtype=distances.dtype)
-    total = 0.25 * ops.sum(ops.square(ops.maximum(pair_loss * positives, 0.0)))
+    hinge = ops.where(counted, ops.maximum(pair_loss * positives, 0.0), 0.0)
+    total = 0.25 * ops.sum(ops.square(hinge))
     return ops.cast(ops.divide_no_nan(total, ops.sum(positives) / 2.0), dtype)
 
 

@@ -99,7 +99,7 @@ def serialize_metric(value):
 
 
 def deserialize_metric(value):
-    return value if isinstance(value, str) else keras.saving.deserialize_keras_object(value)
+    return keras.saving.deserialize_keras_object(value) if isinstance(value, dict) else value
 
 
 def precise(embeddings):

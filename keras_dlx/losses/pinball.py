@@ -61,7 +61,9 @@ def pinball_loss(y_true, y_pred, tau=0.5):
     y_true, y_pred = ml.same_rank(y_true, y_pred)
     tau = ops.expand_dims(ops.cast(tau, y_pred.dtype), 0)
     error = y_true - y_pred
-    return ops.mean(ops.maximum(tau * error, (tau - 1.0) * error), axis=-1)
+    # max(tau * e, (tau - 1) * e) for tau in [0, 1], written so that an exact prediction (e = 0) takes the
+    # gradient of `tau * e` on every backend, as TensorFlow's maximum does (JAX would split it between the two).
+    return ops.mean(ops.where(ops.greater_equal(error, 0.0), tau * error, (tau - 1.0) * error), axis=-1)
 
 
 @keras.saving.register_keras_serializable(package="keras_dlx")
