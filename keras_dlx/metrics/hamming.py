@@ -66,7 +66,7 @@ def hamming_loss_fn(y_true, y_pred, threshold, mode):
     >>> y_pred = np.array([[0.82, 0.5, 0.9, 0.0], [0.0, 1.0, 0.4, 0.98], [0.89, 0.79, 0.0, 0.3]])
     >>> loss = keras_dlx.metrics.hamming_loss_fn(y_true, y_pred, threshold=0.8, mode="multilabel")
     >>> print(np.round(keras.ops.convert_to_numpy(loss), 4))
-    [0.   0.25 0.25]
+    [0.  0.  0.5]
 
     Reference:
         - [Tsoumakas & Katakis 2007, Multi-label classification: an overview](

@@ -32,7 +32,7 @@ class GeometricMean(keras.metrics.Metric):
     >>> metric = keras_dlx.metrics.GeometricMean()
     >>> metric.update_state(np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]))
     >>> print(np.round(float(metric.result()), 4))
-    3.3800
+    3.38
     """
 
     def __init__(self, name="geometric_mean", dtype=None, **kwargs):
