@@ -1,8 +1,8 @@
 """Normalization layers by name, for blocks that take `norm=`."""
 
-import keras
 
 from keras_dlx.layers.normalization import GroupNormalization, SwitchableNormalization
+from keras_dlx.layers.normalization.float64_batch_normalization import Float64BatchNormalization
 from keras_dlx.utils import arguments as args
 
 NORMS = ("batch", "group", "switchable")
@@ -13,10 +13,11 @@ def check_norm(norm):
 
 
 def make_norm(norm, axis, momentum, epsilon, groups, dtype, name, scale=True):
-    """A fresh normalization layer: BatchNormalization, GroupNormalization or SwitchableNormalization."""
+    """A fresh normalization layer: BatchNormalization (keeping float64 inputs in float64 on every backend),
+    GroupNormalization or SwitchableNormalization."""
     if norm == "batch":
-        return keras.layers.BatchNormalization(axis=axis, momentum=momentum, epsilon=epsilon, scale=scale,
-                                               dtype=dtype, name=name)
+        return Float64BatchNormalization(axis=axis, momentum=momentum, epsilon=epsilon, scale=scale, dtype=dtype,
+                                         name=name)
     if norm == "group":
         return GroupNormalization(groups=groups, axis=axis, epsilon=epsilon, scale=scale, dtype=dtype, name=name)
     return SwitchableNormalization(axis=axis, momentum=momentum, epsilon=epsilon, scale=scale, dtype=dtype,

@@ -5,39 +5,10 @@ from keras import ops
 
 from keras_dlx.layers.convolution import conv_ops
 from keras_dlx.layers.convolution.base_conv import expected_shape
+from keras_dlx.layers.normalization.float64_batch_normalization import Float64BatchNormalization
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
-from keras_dlx.utils.dtypes import keeps_float64
 from keras_dlx.utils.registration import register
-
-
-class _BatchNormalization(keras.layers.BatchNormalization):
-    """keras.layers.BatchNormalization that keeps a float64 input in float64 on every backend.
-
-    Keras computes in `result_type(inputs.dtype, "float32")`, which off TensorFlow maps float64 to float32 (Keras
-    follows JAX's 64-to-32-bit promotion), so a float64 block on JAX agreed with float64 references only to
-    ~1e-7. For a float64 input this computes the same steps as Keras (no renorm, no mask: the block uses
-    neither) in float64; every other input, and every input on TensorFlow, goes through Keras unchanged.
-    """
-
-    def call(self, inputs, training=None, mask=None):
-        if (keeps_float64() or keras.backend.standardize_dtype(inputs.dtype) != "float64" or mask is not None
-                or self.renorm):
-            return super().call(inputs, training=training, mask=mask)
-        moving_mean = ops.cast(self.moving_mean, "float64")
-        moving_variance = ops.cast(self.moving_variance, "float64")
-        gamma = ops.cast(self.gamma, "float64") if self.scale else None
-        beta = ops.cast(self.beta, "float64") if self.center else None
-        if training and self.trainable:
-            channel = self.axis % len(inputs.shape)
-            mean, variance = ops.moments(inputs, axes=[a for a in range(len(inputs.shape)) if a != channel])
-            self.moving_mean.assign(moving_mean * self.momentum + mean * (1.0 - self.momentum))
-            self.moving_variance.assign(moving_variance * self.momentum + variance * (1.0 - self.momentum))
-        else:
-            mean, variance = moving_mean, moving_variance
-        outputs = ops.batch_normalization(inputs, mean, variance, axis=self.axis, offset=beta, scale=gamma,
-                                          epsilon=self.epsilon)
-        return ops.cast(outputs, self.compute_dtype)
 
 
 @register
@@ -122,13 +93,13 @@ class DepthwiseSeparableConv2D(keras.layers.Layer):
         self.depthwise_constraint = args.constraint("depthwise_constraint", depthwise_constraint)
         self.pointwise_constraint = args.constraint("pointwise_constraint", pointwise_constraint)
         self.bias_constraint = args.constraint("bias_constraint", bias_constraint)
-        self.channel_axis = -1 if self.data_format == "channels_last" else 1
+        self.channel_axis = args.channel_axis(self.data_format)
         # The layer computes channels_last internally, so both normalizations use the last axis.
         self.depthwise_norm = self._batch_norm("depthwise_norm") if self.intermediate_normalization else None
         self.pointwise_norm = self._batch_norm("pointwise_norm") if self.normalization else None
 
     def _batch_norm(self, name):
-        return _BatchNormalization(axis=-1, momentum=self.momentum, epsilon=self.epsilon,
+        return Float64BatchNormalization(axis=-1, momentum=self.momentum, epsilon=self.epsilon,
                                    dtype=self.dtype_policy, name=name)
 
     def build(self, input_shape):
