@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.registration import register
 
 __all__ = ["LazyAdam"]
 
@@ -29,7 +30,7 @@ def _summed_rows(indices, values):
     return rows, ops.take(sums, segments, axis=0)
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class LazyAdam(keras.optimizers.Optimizer):
     """LazyAdam: Adam that, for a sparse gradient, moves only the rows the gradient touches.
 

@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.registration import register
 
 __all__ = ["Lookahead"]
 
@@ -102,7 +103,7 @@ class OptimizerWrapper(keras.optimizers.Optimizer):
         return cls(optimizer, **config)
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class Lookahead(OptimizerWrapper):
     """Lookahead (Zhang et al. 2019): the inner optimizer moves fast weights, which pull slow weights along.
 
@@ -148,18 +149,27 @@ class Lookahead(OptimizerWrapper):
         if self.built:
             return
         super().build(var_list)
-        self._slow_weights = [self.add_variable_from_reference(v, name="slow", initializer=self._copy_of(v))
-                              for v in var_list]
+        # Zeros here, the variables' values before the first step there: Keras may build the optimizer inside
+        # the compiled training step, where a variable cannot start from another variable's value under XLA.
+        self._slow_weights = [self.add_variable_from_reference(v, name="slow") for v in var_list]
+        self._variables_in_order = list(var_list)
 
-    @staticmethod
-    def _copy_of(variable):
-        return lambda shape, dtype: ops.cast(ops.convert_to_tensor(variable), dtype)
+    def apply(self, grads, trainable_variables=None):
+        variables = self._variables_in_order if trainable_variables is None else list(trainable_variables)
+        if not self.built:
+            self.build(variables)
+        # The values before this step, which the slow weights take at the first step (read here, in the replica).
+        self._values_before_step = {self._get_variable_index(v): ops.copy(v) for v in variables}
+        super().apply(grads, trainable_variables)
 
     def update_step(self, gradient, variable, learning_rate):
-        slow = self._slow_weights[self._get_variable_index(variable)]  # the custom-optimizer way of Keras
+        index = self._get_variable_index(variable)  # the custom-optimizer way of Keras
+        slow = self._slow_weights[index]
+        before = self._values_before_step[index]
+        self._assign_when(ops.equal(self.iterations, 0), [slow], lambda: ops.cast(before, variable.dtype))
+
         synchronize = ops.equal((self.iterations + 1) % self.sync_period, 0)
         rate = ops.cast(self.slow_step_size, variable.dtype)
-
         # The slow weights move towards the fast ones, and the fast weights restart from there.
         self._assign_when(synchronize, [slow, variable], lambda: slow + rate * (variable - slow))
 

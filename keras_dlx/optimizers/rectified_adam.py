@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.registration import register
 
 __all__ = ["RectifiedAdam"]
 
@@ -18,9 +19,11 @@ def _non_negative_float(name, value):
     return float(value)
 
 
-def _dense(gradient):
+def _dense(gradient, variable):
     """A sparse gradient (TensorFlow's `IndexedSlices` of an embedding) as the dense tensor it stands for."""
-    return ops.convert_to_tensor(gradient, sparse=False) if hasattr(gradient, "indices") else gradient
+    if all(hasattr(gradient, field) for field in ("indices", "values", "dense_shape")):
+        return ops.scatter(ops.expand_dims(gradient.indices, -1), gradient.values, tuple(variable.shape))
+    return gradient
 
 
 def _weight_decay(value):
@@ -33,7 +36,7 @@ def _weight_decay(value):
     return float(value)
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class RectifiedAdam(keras.optimizers.Optimizer):
     """RectifiedAdam (Liu et al. 2019): Adam with the variance of its adaptive learning rate rectified.
 
@@ -127,7 +130,7 @@ class RectifiedAdam(keras.optimizers.Optimizer):
 
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
-        gradient = ops.cast(_dense(gradient), dtype)
+        gradient = ops.cast(_dense(gradient, variable), dtype)
         beta_1, beta_2 = ops.cast(self.beta_1, dtype), ops.cast(self.beta_2, dtype)
         step = ops.cast(self.iterations + 1, dtype)
         beta_1_power, beta_2_power = ops.power(beta_1, step), ops.power(beta_2, step)

@@ -1,10 +1,10 @@
 """Stochastic Weight Averaging (SWA): keep the average of the weights an optimizer visits, every few steps."""
 
-import keras
 from keras import ops
 
 from keras_dlx.optimizers.lookahead import OptimizerWrapper
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.registration import register
 
 __all__ = ["SWA"]
 
@@ -15,7 +15,7 @@ def _non_negative_int(name, value):
     return value
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class SWA(OptimizerWrapper):
     """Stochastic Weight Averaging (Izmailov et al. 2018): the running average of the weights along training.
 

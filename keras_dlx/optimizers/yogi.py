@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.registration import register
 
 __all__ = ["Yogi"]
 
@@ -18,9 +19,11 @@ def _non_negative_float(name, value):
     return float(value)
 
 
-def _dense(gradient):
+def _dense(gradient, variable):
     """A sparse gradient (TensorFlow's `IndexedSlices` of an embedding) as the dense tensor it stands for."""
-    return ops.convert_to_tensor(gradient, sparse=False) if hasattr(gradient, "indices") else gradient
+    if all(hasattr(gradient, field) for field in ("indices", "values", "dense_shape")):
+        return ops.scatter(ops.expand_dims(gradient.indices, -1), gradient.values, tuple(variable.shape))
+    return gradient
 
 
 def _soft_threshold(a, b, c):
@@ -28,7 +31,7 @@ def _soft_threshold(a, b, c):
     return ops.where(ops.abs(b) > c, (c * ops.sign(b) - b) / a, ops.zeros_like(b))
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class Yogi(keras.optimizers.Optimizer):
     """Yogi (Zaheer et al. 2018): Adam with an additive, sign-controlled second moment.
 
@@ -94,7 +97,7 @@ class Yogi(keras.optimizers.Optimizer):
 
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
-        gradient = ops.cast(_dense(gradient), dtype)
+        gradient = ops.cast(_dense(gradient, variable), dtype)
         beta1, beta2 = ops.cast(self.beta1, dtype), ops.cast(self.beta2, dtype)
         step = ops.cast(self.iterations + 1, dtype)
         alpha = ops.cast(learning_rate, dtype) * ops.sqrt(1 - ops.power(beta2, step)) / (1 - ops.power(beta1, step))
