@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_dlx.losses import metric_learning as ml
+from keras_dlx.losses.base import ArgumentsLoss, same_rank
 
 __all__ = ["contrastive_loss", "ContrastiveLoss"]
 
@@ -39,12 +40,12 @@ def contrastive_loss(y_true, y_pred, margin=1.0):
     margin = ml.check_margin(margin)
     y_pred = ops.convert_to_tensor(y_pred)
     y_true = ops.cast(y_true, y_pred.dtype)
-    y_true, y_pred = ml.same_rank(y_true, y_pred)
+    y_true, y_pred = same_rank(y_true, y_pred)
     return y_true * ops.square(y_pred) + (1.0 - y_true) * ops.square(ops.maximum(margin - y_pred, 0.0))
 
 
 @keras.saving.register_keras_serializable(package="keras_dlx")
-class ContrastiveLoss(ml.BaseLoss):
+class ContrastiveLoss(ArgumentsLoss):
     """Contrastive loss, as a `keras.losses.Loss` (see `contrastive_loss`).
 
         loss = y * d^2 + (1 - y) * max(margin - d, 0)^2

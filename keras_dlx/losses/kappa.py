@@ -5,7 +5,7 @@ import numbers
 import keras
 from keras import ops
 
-from keras_dlx.losses import metric_learning as ml
+from keras_dlx.losses.base import ArgumentsLoss
 from keras_dlx.utils import arguments as args
 
 __all__ = ["WeightedKappaLoss"]
@@ -18,7 +18,7 @@ def _check_num_classes(value):
 
 
 @keras.saving.register_keras_serializable(package="keras_dlx")
-class WeightedKappaLoss(ml.BaseLoss):
+class WeightedKappaLoss(ArgumentsLoss):
     """Weighted kappa loss: the log of a differentiable (1 - Cohen's weighted kappa).
 
     With one-hot labels `Y`, predicted class probabilities `P` (both `(batch_size, num_classes)`), class indices
@@ -31,8 +31,8 @@ class WeightedKappaLoss(ml.BaseLoss):
     (0 / 0 counts as 0). The loss lies in [log(epsilon), log(2)]: log(2) is chance level. Same values and
     gradients as TensorFlow Addons' `WeightedKappaLoss`, except that `epsilon=0` is rejected, where Addons
     silently replaced it by `keras.config.epsilon()` (use `epsilon=None` for that). The loss is one number for
-    the batch: `reduction` leaves it as is and a per-sample `sample_weight` only scales it (to weight samples,
-    scale their probabilities).
+    the batch: `reduction` leaves it as is and a per-sample `sample_weight` scales it by the weights' mean (to
+    weight samples, scale their probabilities).
 
     Args:
         num_classes: integer >= 2, the number of ordered classes.

@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_dlx.losses import metric_learning as ml
+from keras_dlx.losses.base import ArgumentsLoss
 
 __all__ = ["lifted_struct_loss", "LiftedStructLoss"]
 
@@ -62,13 +63,13 @@ def lifted_struct_loss(labels, embeddings, margin=1.0):
 
 
 @keras.saving.register_keras_serializable(package="keras_dlx")
-class LiftedStructLoss(ml.BaseLoss):
+class LiftedStructLoss(ArgumentsLoss):
     """Lifted structured loss, as a `keras.losses.Loss` (see `lifted_struct_loss`).
 
     Each positive pair of the batch is pushed closer than every negative of either of its samples, through a
     smooth (log-sum-exp) maximum over the negatives. `y_true` holds integer labels `(batch_size,)`, `y_pred`
     embeddings `(batch_size, dim)`. The loss is one number for the batch: `reduction` leaves it as is and a
-    per-sample `sample_weight` only scales it.
+    per-sample `sample_weight` scales it by the weights' mean.
 
     Args:
         margin: non-negative float, the margin in the loss. Defaults to 1.0.

@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_dlx.losses import metric_learning as ml
+from keras_dlx.losses.base import ArgumentsLoss
 
 __all__ = ["npairs_loss", "npairs_multilabel_loss", "NpairsLoss", "NpairsMultilabelLoss"]
 
@@ -81,12 +82,12 @@ def npairs_multilabel_loss(y_true, y_pred):
 
 
 @keras.saving.register_keras_serializable(package="keras_dlx")
-class NpairsLoss(ml.BaseLoss):
+class NpairsLoss(ArgumentsLoss):
     """N-pair loss, as a `keras.losses.Loss` (see `npairs_loss`).
 
     `y_true` holds integer labels `(batch_size,)`, `y_pred` the `(batch_size, batch_size)` similarity matrix
     between anchors and positives. The loss is one number for the batch: `reduction` leaves it as is and a
-    per-sample `sample_weight` only scales it.
+    per-sample `sample_weight` scales it by the weights' mean.
 
     Args:
         reduction: as in `keras.losses.Loss`. Defaults to `"sum_over_batch_size"`.
@@ -112,12 +113,12 @@ class NpairsLoss(ml.BaseLoss):
 
 
 @keras.saving.register_keras_serializable(package="keras_dlx")
-class NpairsMultilabelLoss(ml.BaseLoss):
+class NpairsMultilabelLoss(ArgumentsLoss):
     """Multi-label N-pair loss, as a `keras.losses.Loss` (see `npairs_multilabel_loss`).
 
     `y_true` holds binary label indicators `(batch_size, num_classes)`, `y_pred` the `(batch_size, batch_size)`
     similarity matrix. The loss is one number for the batch: `reduction` leaves it as is and a per-sample
-    `sample_weight` only scales it.
+    `sample_weight` scales it by the weights' mean.
 
     Args:
         reduction: as in `keras.losses.Loss`. Defaults to `"sum_over_batch_size"`.

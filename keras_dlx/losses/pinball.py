@@ -6,7 +6,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_dlx.losses import metric_learning as ml
+from keras_dlx.losses.base import ArgumentsLoss, same_rank
 from keras_dlx.utils import arguments as args
 
 __all__ = ["pinball_loss", "PinballLoss"]
@@ -58,7 +58,7 @@ def pinball_loss(y_true, y_pred, tau=0.5):
     tau = _check_tau(tau)
     y_pred = ops.convert_to_tensor(y_pred)
     y_true = ops.cast(y_true, y_pred.dtype)
-    y_true, y_pred = ml.same_rank(y_true, y_pred)
+    y_true, y_pred = same_rank(y_true, y_pred)
     tau = ops.expand_dims(ops.cast(tau, y_pred.dtype), 0)
     error = y_true - y_pred
     # max(tau * e, (tau - 1) * e) for tau in [0, 1], written so that an exact prediction (e = 0) takes the
@@ -67,7 +67,7 @@ def pinball_loss(y_true, y_pred, tau=0.5):
 
 
 @keras.saving.register_keras_serializable(package="keras_dlx")
-class PinballLoss(ml.BaseLoss):
+class PinballLoss(ArgumentsLoss):
     """Pinball (quantile) loss, as a `keras.losses.Loss` (see `pinball_loss`).
 
         loss = mean over the last axis of max(tau * (y - y_hat), (tau - 1) * (y - y_hat))

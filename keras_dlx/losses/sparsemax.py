@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from keras_dlx.losses import metric_learning as ml
+from keras_dlx.losses.base import ArgumentsLoss
 from keras_dlx.utils import arguments as args
 
 __all__ = ["sparsemax_loss", "SparsemaxLoss"]
@@ -69,7 +69,7 @@ def sparsemax_loss(logits, sparsemax, labels):
 
 
 @keras.saving.register_keras_serializable(package="keras_dlx")
-class SparsemaxLoss(ml.BaseLoss):
+class SparsemaxLoss(ArgumentsLoss):
     """Sparsemax loss on logits, as a `keras.losses.Loss` (see `sparsemax_loss`).
 
     The multi-label loss of Martins & Astudillo: `y_pred` holds logits `(batch_size, num_classes)`, `y_true`

@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_dlx.losses import metric_learning as ml
+from keras_dlx.losses.base import ArgumentsLoss
 from keras_dlx.utils import arguments as args
 
 __all__ = ["triplet_semihard_loss", "triplet_hard_loss", "TripletSemiHardLoss", "TripletHardLoss"]
@@ -113,13 +114,13 @@ def triplet_hard_loss(y_true, y_pred, margin=1.0, soft=False, distance_metric="L
 
 
 @keras.saving.register_keras_serializable(package="keras_dlx")
-class TripletSemiHardLoss(ml.BaseLoss):
+class TripletSemiHardLoss(ArgumentsLoss):
     """Triplet loss with semi-hard negative mining, as a `keras.losses.Loss` (see `triplet_semihard_loss`).
 
     Each positive pair (a, p) of the batch is pushed to be closer than the closest other-label sample n that is
     farther than p: `mean(max(d(a, p) - d(a, n) + margin, 0))`. `y_true` holds integer labels `(batch_size,)`,
     `y_pred` embeddings `(batch_size, dim)`. The loss is one number for the batch: `reduction` leaves it as is
-    and a per-sample `sample_weight` only scales it.
+    and a per-sample `sample_weight` scales it by the weights' mean.
 
     Args:
         margin: non-negative float, the margin in the loss. Defaults to 1.0.
@@ -158,13 +159,13 @@ class TripletSemiHardLoss(ml.BaseLoss):
 
 
 @keras.saving.register_keras_serializable(package="keras_dlx")
-class TripletHardLoss(ml.BaseLoss):
+class TripletHardLoss(ArgumentsLoss):
     """Triplet loss with batch-hard mining, as a `keras.losses.Loss` (see `triplet_hard_loss`).
 
     Each anchor's farthest same-label sample p is pushed to be closer than its closest other-label sample n:
     `mean(max(d(a, p) - d(a, n) + margin, 0))`, or `mean(log(1 + exp(d(a, p) - d(a, n))))` when `soft`.
     `y_true` holds integer labels `(batch_size,)`, `y_pred` embeddings `(batch_size, dim)`. The loss is one number
-    for the batch: `reduction` leaves it as is and a per-sample `sample_weight` only scales it.
+    for the batch: `reduction` leaves it as is and a per-sample `sample_weight` scales it by the weights' mean.
 
     Args:
         margin: non-negative float, the margin in the hinge (unused when `soft`). Defaults to 1.0.
