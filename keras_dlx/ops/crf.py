@@ -150,29 +150,100 @@ def crf_forward(inputs, state, transition_params, sequence_lengths):
     transitions = ops.cast(_check_transitions(transition_params, _num_tags(state)), inputs.dtype)
     if ops.shape(inputs)[1] == 0:
         return state
-    # logsumexp_i(alpha[i] + A[i, j]) = m + c[j] + log(sum_i exp(alpha[i] - m) * exp(A[i, j] - c[j])) with
-    # m = max_i alpha[i] and c[j] = max_i A[i, j]: one small matmul per step instead of a (batch, tags, tags)
-    # logsumexp. Only sums below the smallest normal number (terms more than ~87 below the maximum in float32,
-    # whose share of the total is below 1e-38) are clamped to it, so that the log and its gradient stay finite.
-    column_max = ops.max(transitions, axis=0)
-    finite_column_max = ops.where(ops.isfinite(column_max), column_max, ops.zeros_like(column_max))
-    exp_transitions = ops.exp(transitions - finite_column_max)
-    tiny = np.finfo(keras.backend.standardize_dtype(inputs.dtype)).tiny
+    alpha, _ = _alphas(inputs, state, transitions, ops.cast(sequence_lengths, "int32"))
+    return alpha
+
+
+def _log_matmul(matrix):
+    """`v -> logsumexp_i(v[:, i] + matrix[i, j])`, as one small matmul instead of a (batch, n, n) logsumexp.
+
+    logsumexp_i(v[i] + M[i, j]) = m + c[j] + log(sum_i exp(v[i] - m) * exp(M[i, j] - c[j])), m = max_i v[i],
+    c[j] = max_i M[i, j]. Only sums below the smallest normal number (every term more than ~87 below the maximum
+    in float32: a share of the total below 1e-38) are clamped to it, so that the log stays finite.
+    """
+    column_max = ops.max(matrix, axis=0)
+    exp_matrix = ops.exp(matrix - ops.where(ops.isfinite(column_max), column_max, ops.zeros_like(column_max)))
+    tiny = np.finfo(keras.backend.standardize_dtype(matrix.dtype)).tiny
+
+    def apply(v):
+        top = ops.max(v, axis=1, keepdims=True)
+        return top + column_max + ops.log(ops.maximum(ops.matmul(ops.exp(v - top), exp_matrix), tiny))
+
+    return apply
+
+
+def _alphas(inputs, state, transitions, sequence_lengths):
+    """Forward recursion over `inputs` (the steps after the first) from `state`, held after each length.
+
+    Returns the last alphas (batch, num_tags) and those of every step of `inputs` (steps, batch, num_tags).
+    """
+    step_fn = _log_matmul(transitions)
     # Step t (1-based, after the first) updates the sequences that are longer than t.
-    active = ops.expand_dims(_sequence_mask(ops.cast(sequence_lengths, "int32") - 1, ops.shape(inputs)[1]), -1)
+    active = ops.expand_dims(_sequence_mask(sequence_lengths - 1, ops.shape(inputs)[1]), -1)
 
     def step(alpha, xs):
         unary, keep = xs
-        top = ops.max(alpha, axis=1, keepdims=True)
-        total = ops.maximum(ops.matmul(ops.exp(alpha - top), exp_transitions), tiny)
-        return ops.where(keep, unary + top + column_max + ops.log(total), alpha), None
+        alpha = ops.where(keep, unary + step_fn(alpha), alpha)
+        return alpha, alpha
 
-    alpha, _ = ops.scan(step, state, (_time_major(inputs), _time_major(active)))
-    return alpha
+    return ops.scan(step, state, (_time_major(inputs), _time_major(active)))
+
+
+def _betas(inputs, transitions, sequence_lengths):
+    """Backward recursion: beta_{t-1}[i] = logsumexp_j(A[i, j] + inputs[t, j] + beta_t[j]), beta_{L-1} = 0.
+
+    Returns (batch, max_seq_len, num_tags), 0 at and after each sequence's last step.
+    """
+    step_fn = _log_matmul(ops.transpose(transitions))
+    later = inputs[:, 1:]
+    active = ops.expand_dims(_sequence_mask(sequence_lengths, ops.shape(inputs)[1])[:, 1:], -1)
+
+    def step(beta, xs):
+        unary, keep = xs
+        beta = ops.where(keep, step_fn(unary + beta), ops.zeros_like(beta))
+        return beta, beta
+
+    _, earlier = ops.scan(step, ops.zeros_like(inputs[:, 0]), (_time_major(later), _time_major(active)),
+                          reverse=True)
+    return ops.concatenate([_time_major(earlier), ops.zeros_like(inputs[:, :1])], axis=1)
+
+
+@ops.custom_gradient
+def _log_norm(inputs, transitions, lengths):
+    """log Z with its gradient from the forward-backward marginals (no autodiff through the scan: it runs
+    under XLA, where TensorFlow cannot differentiate Keras's scan, and costs one backward scan)."""
+    sequence_lengths = ops.cast(lengths, "int32")
+    if ops.shape(inputs)[1] == 1:
+        alphas = inputs
+    else:
+        _, later = _alphas(inputs[:, 1:], inputs[:, 0], transitions, sequence_lengths)
+        alphas = ops.concatenate([inputs[:, :1], _time_major(later)], axis=1)
+    raw = ops.logsumexp(alphas[:, -1], axis=1)
+    empty = sequence_lengths <= 0
+    log_norm = ops.where(empty, ops.zeros_like(raw), raw)
+
+    def grad(*args, upstream=None):
+        if upstream is None:
+            (upstream,) = args
+        weight = ops.where(empty, ops.zeros_like(upstream), upstream)[:, None, None]
+        valid = ops.expand_dims(_sequence_mask(sequence_lengths, ops.shape(inputs)[1], inputs.dtype), -1)
+        betas = _betas(inputs, transitions, sequence_lengths)
+        shifted = raw[:, None, None]
+        d_inputs = ops.exp(alphas + betas - shifted) * valid * weight
+        # Pair marginals p(y_{t-1} = i, y_t = j) for 1 <= t < length.
+        pairs = ops.exp(ops.expand_dims(alphas[:, :-1], 3) + transitions
+                        + ops.expand_dims(inputs[:, 1:] + betas[:, 1:] - shifted, 2))
+        pairs = pairs * ops.expand_dims(valid[:, 1:] * weight, -1)
+        return d_inputs, ops.sum(pairs, axis=(0, 1)), ops.zeros_like(lengths)
+
+    return log_norm, grad
 
 
 def crf_log_norm(inputs, sequence_lengths, transition_params):
     """The log partition function `log Z` of each sequence (0 for a length of 0).
+
+    Its gradient comes from the forward-backward marginals: d log Z / d inputs[t, j] = p(y_t = j) and
+    d log Z / d transition_params[i, j] = sum_t p(y_{t-1} = i, y_t = j).
 
     Args:
         inputs: (batch, max_seq_len, num_tags) unary potentials.
@@ -183,10 +254,8 @@ def crf_log_norm(inputs, sequence_lengths, transition_params):
         (batch,) log normalizers.
     """
     inputs = ops.convert_to_tensor(inputs)
-    _check_transitions(transition_params, _num_tags(inputs))
-    alpha = crf_forward(inputs[:, 1:], inputs[:, 0], transition_params, sequence_lengths)
-    log_norm = ops.logsumexp(alpha, axis=1)
-    return ops.where(ops.cast(sequence_lengths, "int32") <= 0, ops.zeros_like(log_norm), log_norm)
+    transitions = ops.cast(_check_transitions(transition_params, _num_tags(inputs)), inputs.dtype)
+    return _log_norm(inputs, transitions, ops.cast(sequence_lengths, inputs.dtype))
 
 
 def crf_log_likelihood(inputs, tag_indices, sequence_lengths, transition_params=None):

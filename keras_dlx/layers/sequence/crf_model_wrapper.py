@@ -34,7 +34,7 @@ class CRFModelWrapper(keras.Model):
 
     >>> base = keras.Sequential([keras.Input((6,)), keras.layers.Embedding(10, 8),
     ...                          keras.layers.Bidirectional(keras.layers.LSTM(4, return_sequences=True))])
-    >>> model = keras_dlx.layers.CRFModelWrapper(base, units=3)
+    >>> model = keras_dlx.layers.sequence.CRFModelWrapper(base, units=3)
     >>> model.compile(optimizer="adam")
     >>> x, y = np.random.randint(0, 10, (4, 6)), np.random.randint(0, 3, (4, 6))
     >>> history = model.fit(x, y, epochs=1, verbose=0)
