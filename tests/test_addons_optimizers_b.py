@@ -23,16 +23,18 @@ SCHEDULES = json.loads(str(DATA["schedules"]))
 VARIABLES = ("vector", "matrix")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# Relative tolerance of each 20-step float32 trajectory (absolute: the same value). The updates are the same
-# operations as Addons'; what differs is the rounding of reductions and of fused kernels, which the 20 steps
-# compound (each gradient depends on the trajectory). Measured maxima are 10x to 100x below these.
+# Tolerance (relative and absolute) of each 20-step float32 trajectory. The updates are the same operations as
+# Addons' up to float32 rounding (NovoGrad, AdaBelief and ConditionalGradient fold divisions into scalars, which is
+# faster): after 20 steps, whose differences compound (each gradient depends on the trajectory), they differ from
+# the recording by at most 2.4e-7 absolute on TensorFlow and on JAX; COCOB, ProximalAdagrad and the nuclear norm
+# are bitwise equal on TensorFlow.
 TOLERANCES = {
-    "novograd": 2e-5, "novograd_weight_decay_averaging": 2e-5, "novograd_amsgrad": 2e-5,
-    "adabelief": 2e-5, "adabelief_plain_weight_decay": 2e-5, "adabelief_warmup_amsgrad": 2e-5,
-    "cocob": 2e-5, "cocob_alpha": 2e-5,
-    "conditional_gradient": 2e-5,
-    "conditional_gradient_nuclear": 1e-4,  # SVD by another LAPACK path: singular vectors to ~1e-6
-    "proximal_adagrad": 2e-5, "proximal_adagrad_l1_l2": 2e-5,
+    "novograd": 2e-6, "novograd_weight_decay_averaging": 2e-6, "novograd_amsgrad": 2e-6,
+    "adabelief": 2e-6, "adabelief_plain_weight_decay": 2e-6, "adabelief_warmup_amsgrad": 2e-6,
+    "cocob": 2e-6, "cocob_alpha": 2e-6,
+    "conditional_gradient": 2e-6,
+    "conditional_gradient_nuclear": 1e-5,  # an SVD: another LAPACK may round the singular vectors differently
+    "proximal_adagrad": 2e-6, "proximal_adagrad_l1_l2": 2e-6,
 }
 
 
@@ -76,8 +78,9 @@ def schedule(case):
 def test_schedule_equals_addons(case):
     expected = DATA[f"schedule/{case}"]
     values = schedule(case)(ops.arange(len(expected)))  # as the optimizer calls it: a tensor of steps
-    # float32, a few operations on small integers: 1e-6 relative.
-    np.testing.assert_allclose(ops.convert_to_numpy(values), expected, rtol=1e-6, atol=1e-9)
+    # float32, a few operations on small integers: bitwise on TensorFlow; 5e-6 relative covers XLA on JAX, which
+    # divides by multiplying with the reciprocal (measured 1.6e-6).
+    np.testing.assert_allclose(ops.convert_to_numpy(values), expected, rtol=5e-6, atol=1e-9)
     assert float(np.max(expected) - np.min(expected)) > 1e-3
 
 

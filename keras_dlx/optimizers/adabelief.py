@@ -42,7 +42,8 @@ class AdaBelief(keras.optimizers.Optimizer):
     r_t = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t)). With `total_steps > 0`,
     lr_t rises linearly over the first `warmup_proportion * total_steps` steps and then falls linearly to `min_lr`
     at `total_steps`. Same arguments, defaults and update as TensorFlow Addons' `AdaBelief` (`amsgrad` uses the
-    running maximum of s_t). `weight_decay` here is AdaBelief's own (scaled by lr_t, possibly a schedule), not
+    running maximum of s_t; the bias corrections are folded into scalars, so values agree to float32 rounding).
+    `weight_decay` here is AdaBelief's own (scaled by lr_t, possibly a schedule), not
     Keras's `weight_decay`. Gradients are applied densely.
 
     Args:
@@ -133,17 +134,19 @@ class AdaBelief(keras.optimizers.Optimizer):
             maximum = self._belief_maxima[index]
             s_t = ops.maximum(maximum, s_t)
             self.assign(maximum, s_t)
-        m_hat = m_t / (1 - beta_1_power)
-        s_hat = ops.sqrt(s_t / (1 - beta_2_power))
-
+        # m_hat / (s_hat + epsilon) with the bias corrections folded into scalars: one division and one root
+        # per weight, as in Keras's Adam (the same value up to float32 rounding).
+        m_scale = 1 / (1 - beta_1_power)
+        denominator = ops.sqrt(s_t) * (1 / ops.sqrt(1 - beta_2_power)) + epsilon
         if self.rectify:
             rho_inf = 2 / (1 - beta_2) - 1
             rho_t = rho_inf - 2 * step * beta_2_power / (1 - beta_2_power)
             r_t = ops.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
-            direction = ops.where(rho_t >= ops.cast(self.sma_threshold, dtype), r_t * m_hat / (s_hat + epsilon),
-                                  m_hat)
-        else:
-            direction = m_hat / (s_hat + epsilon)
+            rectified = rho_t >= ops.cast(self.sma_threshold, dtype)
+            # Below the threshold the step is m_hat itself (SGD with momentum): divide by 1.
+            m_scale = ops.where(rectified, r_t * m_scale, m_scale)
+            denominator = ops.where(rectified, denominator, ops.cast(1, dtype))
+        direction = m_t * m_scale / denominator
 
         weight_decay = self.adabelief_weight_decay
         if isinstance(weight_decay, keras.optimizers.schedules.LearningRateSchedule):

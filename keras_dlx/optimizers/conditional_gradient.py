@@ -60,7 +60,7 @@ class ConditionalGradient(keras.optimizers.Optimizer):
     def _direction(self, gradient):
         if self.ord == "fro":
             norm = ops.sqrt(ops.sum(ops.square(gradient)))
-            return gradient / (norm + ops.cast(self.epsilon, gradient.dtype))
+            return gradient * (1 / (norm + ops.cast(self.epsilon, gradient.dtype)))  # one division per variable
         shape = tuple(gradient.shape)
         matrix = ops.reshape(gradient, (1, -1) if len(shape) < 2 else (-1, shape[-1]))
         u, _, v = ops.svd(matrix, full_matrices=False)  # v holds the right singular vectors as rows

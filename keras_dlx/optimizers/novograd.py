@@ -102,7 +102,7 @@ class NovoGrad(keras.optimizers.Optimizer):
             v = ops.maximum(maximum, v)
             self.assign(maximum, v)
 
-        direction = gradient / (ops.sqrt(v) + ops.cast(self.epsilon, dtype))
+        direction = gradient * (1 / (ops.sqrt(v) + ops.cast(self.epsilon, dtype)))  # one division per variable
         if self.novograd_weight_decay > 0:
             direction = direction + ops.cast(self.novograd_weight_decay, dtype) * variable
         if self.grad_averaging:

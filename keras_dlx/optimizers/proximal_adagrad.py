@@ -81,7 +81,9 @@ class ProximalAdagrad(keras.optimizers.Optimizer):
         if self.l1_regularization_strength > 0:
             shrunk = ops.abs(proximal) - eta * ops.cast(self.l1_regularization_strength, dtype)
             proximal = ops.sign(proximal) * ops.maximum(shrunk, ops.cast(0, dtype))
-        self.assign(variable, proximal / (1 + eta * ops.cast(self.l2_regularization_strength, dtype)))
+        if self.l2_regularization_strength > 0:
+            proximal = proximal / (1 + eta * ops.cast(self.l2_regularization_strength, dtype))
+        self.assign(variable, proximal)
 
     def get_config(self):
         config = super().get_config()
