@@ -320,3 +320,17 @@ def test_residual_model_with_stochastic_depth_fits_under_jit():
     rng = np.random.default_rng(0)
     history = model.fit(rng.standard_normal((16, 6)), rng.standard_normal((16, 1)), epochs=2, verbose=0)
     assert np.all(np.isfinite(history.history["loss"]))
+
+
+def test_embedding_bag_with_per_index_weights_in_a_saved_model():
+    indices = keras.Input((5,), dtype="int32")
+    weights = keras.Input((5,))
+    model = keras.Model([indices, weights], layers.EmbeddingBag(10, 4)(indices, weights))
+    data = [FX["embedding_bag_sum_weighted/indices"], FX["embedding_bag_sum_weighted/weights"]]
+    model.layers[-1].embeddings.assign(FX["embedding_bag_sum_weighted/embeddings"])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "bag.keras")
+        model.save(path)
+        loaded = keras.saving.load_model(path)
+    np.testing.assert_allclose(loaded.predict(data, verbose=0), FX["embedding_bag_sum_weighted/y"], rtol=RTOL,
+                               atol=ATOL)
