@@ -100,6 +100,8 @@ def test_snake_equals_addons():
 @pytest.mark.parametrize("case, kwargs", [("rrelu", {}), ("rrelu_bounds", dict(lower=0.05, upper=0.5))])
 def test_rrelu_inference_equals_addons(case, kwargs):
     check_case(case, lambda x: activations.rrelu(x, training=False, **kwargs), ["x"])
+    # Inference is one multiplication by the same float32 slope as Addons': bit-equal.
+    np.testing.assert_array_equal(_np(activations.rrelu(FX[f"{case}/x"], training=False, **kwargs)), FX[f"{case}/y"])
     # training=None is inference, as in Addons outside fit.
     np.testing.assert_array_equal(_np(activations.rrelu(FX[f"{case}/x"], **kwargs)),
                                   _np(activations.rrelu(FX[f"{case}/x"], training=False, **kwargs)))
