@@ -11,7 +11,7 @@ import keras
 
 from keras_dlx import layers
 from keras_dlx import ops as dlx_ops
-from tests.cases_core import PairOfInputs  # noqa: F401  (used by the entries below)
+from tests.cases_core import PairOfInputs
 from tests.contract_case import case
 
 
@@ -60,6 +60,11 @@ CASES = [
     case(layers.ESN, dict(units=4, connectivity=0.5), (2, 5, 3), "esn"),
     case(layers.ESN, dict(units=5, leaky=0.5, use_norm2=True, return_sequences=True, activation="sigmoid"),
          (2, 4, 3), "esn-leaky-norm2-sequences"),
+    case(layers.NetVLAD, dict(num_clusters=3), (2, 5, 4), "netvlad"),
+    case(PairOfInputs, lambda: dict(layer=layers.CorrelationCost(1, 2, 1, 1, 2, "channels_last")), (2, 2, 6, 7, 3),
+         "correlation-cost"),
+    case(PairOfInputs, lambda: dict(layer=layers.CorrelationCost(3, 2, 2, 2, 1, "channels_last")), (1, 2, 7, 7, 2),
+         "correlation-cost-kernel3-strides"),
     case(PoolThenUnpool, lambda: dict(layer=layers.MaxUnpooling2D()), (2, 6, 6, 3), "max-unpooling"),
     case(PoolThenUnpool, lambda: dict(layer=layers.MaxUnpooling2D(3, 2, padding="VALID")), (2, 7, 7, 2),
          "max-unpooling-valid-overlapping"),

@@ -232,3 +232,74 @@ def test_recurrent_cells_fit_with_jit():
     assert np.isfinite(model.fit(x, x[:, 0, :1], epochs=1, batch_size=4, verbose=0).history["loss"][0])
     assert all(not np.array_equal(b, _np(v)) for b, v in zip(before, model.trainable_variables))
     assert all(np.array_equal(f, _np(v)) for f, v in zip(fixed, esn.weights))
+
+
+# NetVLAD: softmax, one contraction and two normalizations in float32: 1e-5 relative, 1e-6 absolute.
+def test_netvlad_equals_addons():
+    data = _case("netvlad")
+    layer = layers.NetVLAD(3)
+    layer(data["x"])
+    layer.fc.kernel.assign(data["fc_kernel"])
+    layer.fc.bias.assign(data["fc_bias"])
+    layer.cluster_centers.assign(data["cluster_centers"])
+    output, (grad,) = _value_and_input_gradients(layer, data["projection"], data["x"])
+    np.testing.assert_allclose(output, data["output"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(grad, data["grad_x"], rtol=1e-5, atol=1e-6)
+    assert len(layer.losses) == 1  # Addons' L2(1e-5) on the assignment kernel
+
+
+def test_netvlad_rejects_bad_arguments_and_inputs():
+    with pytest.raises(ValueError, match="num_clusters"):
+        layers.NetVLAD(0)
+    with pytest.raises(ValueError, match="input_shape"):
+        layers.NetVLAD(2)(np.zeros((2, 3), "float32"))
+
+
+# CorrelationCost: sums of kernel_size^2 * channels float32 products in another order than Addons' kernel:
+# 1e-5 relative, 1e-6 absolute (measured: at most 1e-7).
+@pytest.mark.parametrize("index", range(5))
+def test_correlation_cost_equals_addons(index):
+    data = _case(f"corr_{index}")
+    layer = layers.CorrelationCost(*(int(v) for v in data["params"]), str(data["data_format"]))
+    output, (grad_a, grad_b) = _value_and_input_gradients(lambda a, b: layer([a, b]), data["projection"],
+                                                          data["a"], data["b"])
+    np.testing.assert_allclose(output, data["output"], rtol=1e-5, atol=1e-6)
+    assert tuple(layer.compute_output_shape([data["a"].shape] * 2)) == data["output"].shape
+    np.testing.assert_allclose(grad_a, data["grad_a"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(grad_b, data["grad_b"], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(kernel_size=2), "kernel_size"), (dict(kernel_size=0), "kernel_size"),
+    (dict(max_displacement=-1), "max_displacement"), (dict(stride_1=0), "stride_1"),
+    (dict(stride_2=1.5), "stride_2"), (dict(pad=-2), "pad"), (dict(data_format="nhwc"), "data_format"),
+])
+def test_correlation_cost_rejects_bad_arguments(kwargs, match):
+    arguments = dict(kernel_size=1, max_displacement=2, stride_1=1, stride_2=1, pad=2,
+                     data_format="channels_last")
+    with pytest.raises(ValueError, match=match):
+        layers.CorrelationCost(**{**arguments, **kwargs})
+
+
+def test_correlation_cost_rejects_bad_inputs():
+    layer = layers.CorrelationCost(1, 2, 1, 1, 0, "channels_last")
+    x = np.zeros((1, 3, 3, 2), "float32")
+    with pytest.raises(ValueError, match="list of two"):
+        layer(x)
+    with pytest.raises(ValueError, match="same shape"):
+        layer([np.zeros((1, 6, 6, 2), "float32"), np.zeros((1, 6, 6, 3), "float32")])
+    with pytest.raises(ValueError, match="must exceed"):
+        layer([x, x])
+
+
+def test_correlation_cost_flow_model_fits_with_jit():
+    first, second = keras.Input((8, 8, 3)), keras.Input((8, 8, 3))
+    conv = keras.layers.Conv2D(4, 3, padding="same")
+    cost = layers.CorrelationCost(1, 2, 1, 1, 2, "channels_last")([conv(first), conv(second)])
+    model = keras.Model([first, second], keras.layers.Conv2D(2, 1)(cost))
+    model.compile(optimizer="sgd", loss="mse", jit_compile=True)
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal((2, 8, 8, 3)).astype("float32") for _ in range(2))
+    before = _np(conv.kernel).copy()
+    loss = model.fit([a, b], np.zeros((2, 8, 8, 2), "float32"), epochs=1, verbose=0).history["loss"][0]
+    assert np.isfinite(loss) and not np.array_equal(before, _np(conv.kernel))

@@ -5,9 +5,10 @@ from keras import ops
 
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
+from keras_dlx.utils.registration import register
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class MaxUnpooling2D(keras.layers.Layer):
     """Unpooling of a 2D max pooling (TensorFlow Addons' `MaxUnpooling2D`), called as `layer(updates, mask)`.
 

@@ -6,12 +6,13 @@ from keras import ops
 
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
+from keras_dlx.utils.registration import register
 
 CELL_ARGUMENTS = ("units", "connectivity", "leaky", "spectral_radius", "use_norm2", "use_bias", "activation",
                   "kernel_initializer", "recurrent_initializer", "bias_initializer")
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class ESNCell(keras.layers.Layer):
     """Echo state network cell (Jaeger 2001), TensorFlow Addons' `ESNCell`, for `keras.layers.RNN`.
 
@@ -117,7 +118,7 @@ class ESNCell(keras.layers.Layer):
         return config
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class ESN(keras.layers.RNN):
     """Echo state network layer: `ESNCell` (see its formula) over a sequence, TensorFlow Addons' `ESN`.
 

@@ -5,9 +5,10 @@ from keras import ops
 
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
+from keras_dlx.utils.registration import register
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class LayerNormSimpleRNNCell(keras.layers.SimpleRNNCell):
     """`keras.layers.SimpleRNNCell` with a layer normalization (scale only) of its pre-activation.
 

@@ -5,9 +5,10 @@ from keras import ops
 
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
+from keras_dlx.utils.registration import register
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class NASCell(keras.layers.Layer):
     """Neural Architecture Search cell (Zoph & Le 2017), TensorFlow Addons' `NASCell`, for `keras.layers.RNN`.
 

@@ -1,3 +1,5 @@
-"""(being written)"""
+"""The vision family: layers on pairs of images or feature maps (TensorFlow Addons' CorrelationCost)."""
 
-__all__ = []
+from keras_dlx.layers.vision.correlation_cost import CorrelationCost
+
+__all__ = ["CorrelationCost"]
