@@ -27,6 +27,7 @@ import time
 import zipfile
 
 from keras_dlx.data import DATASETS
+from keras_dlx.utils.arguments import InvalidArgumentError
 
 STRATEGIES = ("auto", "one_device", "mirrored", "multi_worker")
 PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
@@ -50,7 +51,9 @@ def _expected(flag, allowed, value, reason=None):
 
 def _summary(error):
     # Keras and TensorFlow errors can run to paragraphs; the line keeps the gist.
-    text = " ".join(f"{type(error).__name__}: {error}".split())
+    # keras_dlx's own argument errors name the argument already; others keep their class as a hint.
+    prefix = "" if isinstance(error, InvalidArgumentError) else f"{type(error).__name__}: "
+    text = " ".join(f"{prefix}{error}".split())
     return text if len(text) <= 240 else text[:237] + "..."
 
 
@@ -267,6 +270,19 @@ def validate_evaluate(args):
 
 
 VALIDATORS = {"train": validate_train, "evaluate": validate_evaluate}
+_NUMBER = re.compile(r"-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|-inf|-nan", re.IGNORECASE)
+
+
+def _negative_numbers_attached(argv):
+    """`--flag -1e-3` as `--flag=-1e-3`: argparse takes "-1e-3" for an option and reports a missing value, where
+    the value's own check names the flag and says what is allowed."""
+    out = []
+    for token in argv:
+        if out and out[-1].startswith("--") and "=" not in out[-1] and _NUMBER.fullmatch(token):
+            out[-1] = f"{out[-1]}={token}"
+        else:
+            out.append(token)
+    return out
 
 
 def parse(argv=None):
@@ -275,7 +291,7 @@ def parse(argv=None):
     A bad flag prints one line on stderr and raises `SystemExit(2)`; `-h` prints the help and raises
     `SystemExit(0)`.
     """
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(_negative_numbers_attached(sys.argv[1:] if argv is None else list(argv)))
     try:
         if args.command in VALIDATORS:
             VALIDATORS[args.command](args)

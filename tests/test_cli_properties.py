@@ -348,7 +348,9 @@ def _console_script():
 @pytest.mark.parametrize("argv, expected", [
     (["evaluate", "README.md"], "argument MODEL.keras: expected a .keras or .h5 model file that Keras can load. "
                                 "Received: 'README.md'"),
-    (["train", "--learning-rate", "-1"], "argument --learning-rate: expected a finite number > 0. Received: '-1'"),
+    # "-1e-3" is no option name: it reaches the flag's own check (argparse alone reports a missing value).
+    (["train", "--learning-rate", "-1e-3"], "argument --learning-rate: expected a finite number > 0. "
+                                            "Received: '-1e-3'"),
     (["train", "--train-samples", "0"], "argument --train-samples: expected an integer >= 1. Received: '0'"),
     (["train", "--logdir", "/proc/forbidden"], "argument --logdir: expected a directory that can be created and "
                                                "written to. Received: '/proc/forbidden'"),

@@ -51,6 +51,13 @@ def test_bad_arguments():
         distribute.get_strategy("mirrored", devices="/cpu:0")
     with pytest.raises(ValueError, match="batch_size.*multiple of the 1 replicas"):
         distribute.check_batch_size(0, distribute.get_strategy("one_device"))
+    # A device this machine lacks is named, not silently replaced (no GPU here, and no 100th CPU).
+    for kind, devices in [("one_device", ["/gpu:7"]), ("mirrored", ["/cpu:0", "/cpu:99"])]:
+        with pytest.raises(ValueError, match=r"Invalid `devices`: expected devices of this machine \(/cpu:0.*"
+                                             r"is not one\. Received: devices=\["):
+            distribute.get_strategy(kind, devices)
+    with pytest.raises(ValueError, match="device names such as"):
+        distribute.get_strategy("mirrored", ["/gpu:0:junk"])
 
 
 def test_tf_config_of_a_local_cluster_parses():

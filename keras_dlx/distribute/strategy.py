@@ -41,6 +41,25 @@ def cluster_size(config):
     return sum(len(tasks) for job, tasks in config["cluster"].items() if job in ("chief", "worker"))
 
 
+def _check_devices_exist(devices):
+    """A ValueError naming `devices` when one of them is not a device of this process (TensorFlow would place
+    work elsewhere, or fail later with a less clear message)."""
+    local = {(d.device_type.upper(), d.device_index)
+             for d in map(tf.DeviceSpec.from_string, (device.name for device in tf.config.list_logical_devices()))}
+    for name in devices:
+        try:
+            spec = tf.DeviceSpec.from_string(name)
+        except ValueError:
+            spec = None
+        if spec is None or spec.device_type is None:
+            args.invalid("devices", list(devices), "device names such as '/gpu:0' or '/cpu:0'")
+        if spec.job not in (None, "localhost"):
+            continue  # a remote task's device: not ours to list
+        if (spec.device_type.upper(), spec.device_index or 0) not in local:
+            have = ", ".join(sorted(f"/{kind.lower()}:{index}" for kind, index in local))
+            args.invalid("devices", list(devices), f"devices of this machine ({have}); {name!r} is not one")
+
+
 def get_strategy(kind="auto", devices=None):
     """A `tf.distribute.Strategy`, chosen as `kind` says; logs what it chose and why.
 
@@ -67,6 +86,8 @@ def get_strategy(kind="auto", devices=None):
         logger.info("keras_dlx: strategy: MultiWorkerMirroredStrategy with %d replica(s) because %s",
                     strategy.num_replicas_in_sync, why)
         return strategy
+    if devices is not None and kind in ("one_device", "mirrored"):
+        _check_devices_exist(devices)
     gpus = tf.config.list_logical_devices("GPU")
     if kind == "auto":
         if len(gpus) > 1:
