@@ -220,13 +220,13 @@ def test_recurrent_cell_configs_round_trip(cell):
 
 
 def test_recurrent_cells_fit_with_jit():
-    inputs, esn = keras.Input((5, 3)), layers.ESN(4)
+    inputs, esn = keras.Input((3, 3)), layers.ESN(4)
     features = keras.layers.Concatenate()([
         keras.layers.RNN(layers.NASCell(3, projection=2))(inputs),
         keras.layers.RNN(layers.LayerNormSimpleRNNCell(3, dropout=0.1))(inputs), esn(inputs)])
     model = keras.Model(inputs, keras.layers.Dense(1)(features))
     model.compile(optimizer="sgd", loss="mse", jit_compile=True)
-    x = np.random.default_rng(0).standard_normal((4, 5, 3)).astype("float32")
+    x = np.random.default_rng(0).standard_normal((4, 3, 3)).astype("float32")
     before = [_np(v).copy() for v in model.trainable_variables]
     fixed = [_np(v).copy() for v in esn.weights]
     assert np.isfinite(model.fit(x, x[:, 0, :1], epochs=1, batch_size=4, verbose=0).history["loss"][0])
@@ -293,13 +293,13 @@ def test_correlation_cost_rejects_bad_inputs():
 
 
 def test_correlation_cost_flow_model_fits_with_jit():
-    first, second = keras.Input((8, 8, 3)), keras.Input((8, 8, 3))
+    first, second = keras.Input((6, 6, 3)), keras.Input((6, 6, 3))
     conv = keras.layers.Conv2D(4, 3, padding="same")
-    cost = layers.CorrelationCost(1, 2, 1, 1, 2, "channels_last")([conv(first), conv(second)])
+    cost = layers.CorrelationCost(1, 1, 1, 1, 1, "channels_last")([conv(first), conv(second)])
     model = keras.Model([first, second], keras.layers.Conv2D(2, 1)(cost))
     model.compile(optimizer="sgd", loss="mse", jit_compile=True)
     rng = np.random.default_rng(0)
-    a, b = (rng.standard_normal((2, 8, 8, 3)).astype("float32") for _ in range(2))
+    a, b = (rng.standard_normal((2, 6, 6, 3)).astype("float32") for _ in range(2))
     before = _np(conv.kernel).copy()
-    loss = model.fit([a, b], np.zeros((2, 8, 8, 2), "float32"), epochs=1, verbose=0).history["loss"][0]
+    loss = model.fit([a, b], np.zeros((2, 6, 6, 2), "float32"), epochs=1, verbose=0).history["loss"][0]
     assert np.isfinite(loss) and not np.array_equal(before, _np(conv.kernel))
