@@ -2,4 +2,6 @@
 
 __version__ = "0.1.0"
 
-from keras_dlx import layers  # noqa: E402,F401  (registers every layer for `.keras` loading)
+# Importing the namespaces registers every layer, activation, loss, metric, optimizer, schedule and callback for
+# `.keras` loading: `import keras_dlx` is enough before `keras.saving.load_model`.
+from keras_dlx import activations, callbacks, layers, losses, metrics, ops, optimizers  # noqa: E402,F401

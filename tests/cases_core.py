@@ -55,6 +55,7 @@ class BagIndices(_Adaptor):
 
 CASES = [
     case(layers.Snake, dict(), (3, 5), "snake"),
+    case(layers.Sparsemax, dict(axis=1), (3, 5, 4), "sparsemax-axis1"),
     case(layers.Maxout, dict(num_units=4), (2, 8), "maxout"),
     case(layers.Maxout, dict(num_units=3, axis=1), (2, 6, 4, 4), "maxout-axis1"),
     case(layers.NoisyDense, dict(units=4), (3, 5), "noisy-dense"),

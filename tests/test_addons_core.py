@@ -336,3 +336,37 @@ def test_embedding_bag_with_per_index_weights_in_a_saved_model():
         loaded = keras.saving.load_model(path)
     np.testing.assert_allclose(loaded.predict(data, verbose=0), FX["embedding_bag_sum_weighted/y"], rtol=RTOL,
                                atol=ATOL)
+
+
+def _numpy_sparsemax(z):
+    """Martins & Astudillo's algorithm 1 over the last axis, row by row."""
+    out = np.zeros_like(z)
+    for index in np.ndindex(z.shape[:-1]):
+        row = z[index]
+        ranked = np.sort(row)[::-1]
+        cumulative = np.cumsum(ranked)
+        k = np.arange(1, row.size + 1)
+        support = k[1 + k * ranked > cumulative].max()
+        out[index] = np.maximum(row - (cumulative[support - 1] - 1) / support, 0)
+    return out
+
+
+@pytest.mark.parametrize("axis", [-1, 1, 0])
+def test_sparsemax_equals_the_papers_algorithm_where_keras_does_not(axis):
+    z = np.random.RandomState(3).normal(size=(4, 6, 5)).astype("float64")
+    expected = np.moveaxis(_numpy_sparsemax(np.moveaxis(z, axis, -1)), -1, axis)
+    ours = keras.ops.convert_to_numpy(activations.sparsemax(z, axis=axis))
+    np.testing.assert_allclose(ours, expected, rtol=1e-6, atol=1e-7)
+    layer = layers.Sparsemax(axis=axis)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(layer(z.astype("float32"))), expected, rtol=1e-5,
+                               atol=1e-6)
+    # Keras 3.15's own is wrong whenever two or more outputs are non-zero (the reason keras_dlx has one).
+    logits = np.array([[0.5, 0.4, -1.0]], "float32")
+    assert np.allclose(keras.ops.convert_to_numpy(activations.sparsemax(logits)), [[0.55, 0.45, 0.0]])
+
+
+def test_sparsemax_bad_axis():
+    with pytest.raises(ValueError, match=r"Invalid `axis` for Sparsemax 'sparsemax.*axis='last'"):
+        layers.Sparsemax(axis="last")
+    with pytest.raises(ValueError, match=r"axis=3"):
+        layers.Sparsemax(axis=3)(np.zeros((2, 3), "float32"))

@@ -36,6 +36,12 @@ def bad_choice(*allowed):
 
 INVALID = {
     "filters": bad_positive_int,
+    # The TensorFlow Addons layers (tests/cases_core.py, cases_pooling.py, cases_sequence.py).
+    "frequency_initializer": st.one_of(unknown_name, st.integers()),
+    "num_units": bad_positive_int,
+    "sigma": st.one_of(st.floats(min_value=1.001, allow_infinity=False), st.floats(max_value=-1e-9),
+                       st.text(max_size=3)),
+    "use_factorised": bad_bool,
     "kernel_size": bad_int_tuple,
     "strides": bad_int_tuple,
     "dilation_rate": bad_int_tuple,

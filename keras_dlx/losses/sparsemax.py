@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from keras_dlx.activations.sparsemax import sparsemax
 from keras_dlx.losses.base import ArgumentsLoss
 from keras_dlx.utils import arguments as args
 
@@ -10,22 +11,9 @@ __all__ = ["sparsemax_loss", "SparsemaxLoss"]
 
 
 def _sparsemax(logits):
-    """Sparsemax over the last axis: the Euclidean projection of the logits onto the probability simplex.
-
-    Written here because `keras.ops.sparsemax` in Keras 3.15 sums the cumulative sums over the whole support
-    instead of taking the last one, and its outputs do not sum to one when the support has two or more entries.
-    """
-    size = ops.shape(logits)[-1]
-    ranked = -ops.sort(-logits, axis=-1)
-    cumulative = ops.cumsum(ranked, axis=-1)
-    k = ops.arange(1, size + 1, dtype=logits.dtype)
-    support = ops.sum(ops.cast(1.0 + k * ranked > cumulative, "int32"), axis=-1, keepdims=True)
-    total = ops.take_along_axis(cumulative, ops.maximum(support, 1) - 1, axis=-1)
-    threshold = (total - 1.0) / ops.cast(support, logits.dtype)
-    probabilities = ops.maximum(logits - threshold, 0.0)
-    # No support (NaN or infinite logits): NaN, as in TensorFlow Addons.
-    undefined = ops.logical_or(ops.equal(support, 0), ops.isnan(cumulative[..., -1:]))
-    return ops.where(undefined, ops.full_like(probabilities, float("nan")), probabilities)
+    """Sparsemax over the last axis (`keras_dlx.activations.sparsemax`: Keras 3.15's `keras.ops.sparsemax` is
+    wrong when two or more outputs are non-zero)."""
+    return sparsemax(logits, axis=-1)
 
 
 def sparsemax_loss(logits, sparsemax, labels):
