@@ -268,8 +268,9 @@ def test_swa_averaged_model_with_new_batch_norm_statistics():
 
     class Snapshot(keras.callbacks.Callback):  # the weights after the steps at iterations 2, 4, 6, ...
         def on_train_batch_end(self, batch, logs=None):
-            if (int(ops.convert_to_numpy(optimizer.iterations)) - 1) in (2, 4, 6):
-                snapshots.append([ops.convert_to_numpy(v) for v in model.trainable_variables])
+            # self.model (not `model`): on JAX, reading it brings the training state into the variables.
+            if (int(ops.convert_to_numpy(self.model.optimizer.iterations)) - 1) in (2, 4, 6):
+                snapshots.append([ops.convert_to_numpy(v) for v in self.model.trainable_variables])
 
     model.fit(X[1], Y, batch_size=8, epochs=1, verbose=0, callbacks=[Snapshot()])  # 8 steps
     assert len(snapshots) == 3
@@ -329,7 +330,7 @@ def test_average_model_checkpoint_saves_the_ema_weights_every_few_batches(tmp_pa
 
     class Record(keras.callbacks.Callback):  # runs after the checkpoint, so the model is back to its own weights
         def on_train_batch_end(self, batch, logs=None):
-            seen[batch] = [ops.convert_to_numpy(v) for v in model.trainable_variables]
+            seen[batch] = [ops.convert_to_numpy(v) for v in self.model.trainable_variables]
 
     saver = callbacks.AverageModelCheckpoint(False, path, save_weights_only=True, save_freq=3)
     model.fit(X[1], Y, batch_size=8, epochs=1, verbose=0, callbacks=[saver, Record()])

@@ -1,6 +1,7 @@
 """Lookahead: fast weights explore with any optimizer, slow weights follow them every few steps."""
 
 import numbers
+import types
 
 import keras
 from keras import ops
@@ -83,7 +84,7 @@ class OptimizerWrapper(keras.optimizers.Optimizer):
         if keras.backend.backend() == "jax":
             new = value()
             for variable in variables:
-                self.assign(variable, ops.where(condition, new, variable))
+                self.assign(variable, ops.where(condition, new, variable.value))
             return
 
         def assign_all():
@@ -152,10 +153,11 @@ class Lookahead(OptimizerWrapper):
         # Zeros here, the variables' values before the first step there: Keras may build the optimizer inside
         # the compiled training step, where a variable cannot start from another variable's value under XLA.
         self._slow_weights = [self.add_variable_from_reference(v, name="slow") for v in var_list]
-        self._variables_in_order = list(var_list)
+        # In a plain namespace: a list attribute would make Keras track the model's variables as the optimizer's.
+        self._built_for = types.SimpleNamespace(variables=list(var_list))
 
     def apply(self, grads, trainable_variables=None):
-        variables = self._variables_in_order if trainable_variables is None else list(trainable_variables)
+        variables = self._built_for.variables if trainable_variables is None else list(trainable_variables)
         if not self.built:
             self.build(variables)
         # The values before this step, which the slow weights take at the first step (read here, in the replica).

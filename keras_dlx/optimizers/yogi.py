@@ -66,7 +66,7 @@ class Yogi(keras.optimizers.Optimizer):
     >>> w = keras.Variable([3.0, -4.0])
     >>> _ = optimizer.apply_gradients([(keras.ops.convert_to_tensor([3.0, -4.0]), w)])
     >>> np.round(keras.ops.convert_to_numpy(w), 4)
-    array([ 2.9684, -3.9684], dtype=float32)
+    array([ 2.901 , -3.9008], dtype=float32)
 
     Reference:
         - [Zaheer et al. 2018, Adaptive Methods for Nonconvex Optimization](
