@@ -220,25 +220,27 @@ MIRRORED = textwrap.dedent("""
     y = np.sin(x.sum(axis=1, keepdims=True)).astype("float32")
     data = tf.data.Dataset.from_tensor_slices((x, y)).batch(16)   # global batch 16, no shuffle
     MAKERS = {"NovoGrad": lambda: optimizers.NovoGrad(0.05, weight_decay=1e-3, amsgrad=True),
-              "AdaBelief": lambda: optimizers.AdaBelief(0.05, total_steps=8),
-              "COCOB": lambda: optimizers.COCOB()}
+              "AdaBelief": lambda: optimizers.AdaBelief(0.05, total_steps=8)}
 
-    def train(strategy, name, jit):
+    def train(strategy, name, loop):
         keras.utils.set_random_seed(0)
         with strategy.scope():
             model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="tanh"),
                                       keras.layers.Dense(1)])
-            model.compile(MAKERS[name](), "mse", jit_compile=jit)
-        model.fit(data, epochs=2, verbose=0)
+            model.compile(MAKERS[name](), "mse")  # jit_compile="auto": Keras turns XLA off under tf.distribute
+        if loop == "keras_fit":
+            model.fit(data, epochs=2, verbose=0)
+        else:
+            distribute.fit(model, data, epochs=2, verbose=0)
         return model.get_weights()
 
     mirrored = distribute.get_strategy("mirrored", devices)
     result = {"replicas": mirrored.num_replicas_in_sync}
     for name in MAKERS:
-        single = train(tf.distribute.get_strategy(), name, False)
-        for jit in (False, True):
-            weights = train(mirrored, name, jit)
-            result[f"{name} jit={jit}"] = max(float(np.max(np.abs(a - b))) for a, b in zip(single, weights))
+        single = train(tf.distribute.get_strategy(), name, "keras_fit")
+        for loop in ("keras_fit", "dlx_fit"):
+            weights = train(mirrored, name, loop)
+            result[f"{name} {loop}"] = max(float(np.max(np.abs(a - b))) for a, b in zip(single, weights))
         keras.utils.set_random_seed(0)
         initial = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8)]).get_weights()
         result[f"{name} moved"] = float(np.max(np.abs(single[0] - initial[0])))
@@ -254,11 +256,11 @@ def test_mirrored_on_two_cpus_equals_one_device():
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["replicas"] == 2
-    for name in ("NovoGrad", "AdaBelief", "COCOB"):
+    for name in ("NovoGrad", "AdaBelief"):  # NovoGrad: slots of another shape than their variable
         assert result[f"{name} moved"] > 1e-2, result  # training changed the weights: the comparison can fail
-        for jit in (False, True):
+        for loop in ("keras_fit", "dlx_fit"):
             # Each replica's half-batch gradient is summed across replicas: float32 reassociation only.
-            assert result[f"{name} jit={jit}"] < 1e-5, (name, jit, result)
+            assert result[f"{name} {loop}"] < 1e-5, (name, loop, result)
 
 
 @pytest.mark.tensorflow_only

@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.registration import register
 
 __all__ = ["AdaBelief"]
 
@@ -24,7 +25,7 @@ def _weight_decay(value):
     return _non_negative_float("weight_decay", value)
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class AdaBelief(keras.optimizers.Optimizer):
     """AdaBelief (Zhuang et al. 2020): Adam with the variance of the gradient around its mean as second moment.
 
@@ -137,15 +138,18 @@ class AdaBelief(keras.optimizers.Optimizer):
         # m_hat / (s_hat + epsilon) with the bias corrections folded into scalars: one division and one root
         # per weight, as in Keras's Adam (the same value up to float32 rounding).
         m_scale = 1 / (1 - beta_1_power)
-        denominator = ops.sqrt(s_t) * (1 / ops.sqrt(1 - beta_2_power)) + epsilon
+        root_scale = 1 / ops.sqrt(1 - beta_2_power)
         if self.rectify:
             rho_inf = 2 / (1 - beta_2) - 1
             rho_t = rho_inf - 2 * step * beta_2_power / (1 - beta_2_power)
             r_t = ops.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
-            rectified = rho_t >= ops.cast(self.sma_threshold, dtype)
-            # Below the threshold the step is m_hat itself (SGD with momentum): divide by 1.
-            m_scale = ops.where(rectified, r_t * m_scale, m_scale)
-            denominator = ops.where(rectified, denominator, ops.cast(1, dtype))
+            rectified = ops.cast(rho_t >= ops.cast(self.sma_threshold, dtype), dtype)
+            # Below the threshold the step is m_hat itself (SGD with momentum): the denominator is exactly 1. A
+            # scalar 0/1 factor instead of a select over every weight.
+            m_scale = ops.where(rectified > 0, r_t * m_scale, m_scale)
+            denominator = (ops.sqrt(s_t) * (root_scale * rectified)) + (epsilon * rectified + (1 - rectified))
+        else:
+            denominator = ops.sqrt(s_t) * root_scale + epsilon
         direction = m_t * m_scale / denominator
 
         weight_decay = self.adabelief_weight_decay

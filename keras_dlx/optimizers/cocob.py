@@ -6,11 +6,12 @@ import keras
 from keras import ops
 
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.registration import register
 
 __all__ = ["COCOB"]
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class COCOB(keras.optimizers.Optimizer):
     """COCOB-Backprop (Orabona & Tommasi 2017): each weight bets a fraction of its "wealth" on the sign of the
     negative gradient sum, so no learning rate is needed.

@@ -6,11 +6,12 @@ import keras
 from keras import ops
 
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.registration import register
 
 __all__ = ["ConditionalGradient"]
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class ConditionalGradient(keras.optimizers.Optimizer):
     """Conditional gradient (Frank-Wolfe) for weights constrained to a norm ball of radius `lambda_`.
 

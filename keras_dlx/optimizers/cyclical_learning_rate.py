@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.registration import register
 
 __all__ = ["CyclicalLearningRate", "ExponentialCyclicalLearningRate", "Triangular2CyclicalLearningRate",
            "TriangularCyclicalLearningRate"]
@@ -17,7 +18,7 @@ def _non_negative_float(name, value):
     return float(value)
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class CyclicalLearningRate(keras.optimizers.schedules.LearningRateSchedule):
     """Cyclical learning rate (Smith 2017): a triangle wave between two bounds, its height scaled by `scale_fn`.
 
@@ -72,11 +73,13 @@ class CyclicalLearningRate(keras.optimizers.schedules.LearningRateSchedule):
         scale = self.scale_fn(cycle if self.scale_mode == "cycle" else step)
         return initial + amplitude * ops.maximum(ops.cast(0, "float32"), 1 - x) * scale
 
-    def get_config(self):
+    def _bounds_config(self):
         return {"initial_learning_rate": self.initial_learning_rate,
                 "maximal_learning_rate": self.maximal_learning_rate, "step_size": self.step_size,
-                "scale_fn": keras.saving.serialize_keras_object(self.scale_fn), "scale_mode": self.scale_mode,
-                "name": self.name}
+                "scale_mode": self.scale_mode, "name": self.name}
+
+    def get_config(self):
+        return {**self._bounds_config(), "scale_fn": keras.saving.serialize_keras_object(self.scale_fn)}
 
     @classmethod
     def from_config(cls, config):
@@ -98,12 +101,10 @@ class _NamedCyclicalLearningRate(CyclicalLearningRate):
     """A cyclical learning rate whose `scale_fn` is fixed by the class: it is not part of the config."""
 
     def get_config(self):
-        config = super().get_config()
-        del config["scale_fn"]
-        return config
+        return self._bounds_config()
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class TriangularCyclicalLearningRate(_NamedCyclicalLearningRate):
     """Triangular cyclical learning rate (Smith 2017): a triangle wave of constant height.
 
@@ -134,7 +135,7 @@ class TriangularCyclicalLearningRate(_NamedCyclicalLearningRate):
         super().__init__(initial_learning_rate, maximal_learning_rate, step_size, _constant_scale, scale_mode, name)
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class Triangular2CyclicalLearningRate(_NamedCyclicalLearningRate):
     """Triangular2 cyclical learning rate (Smith 2017): a triangle wave whose height halves every cycle.
 
@@ -166,7 +167,7 @@ class Triangular2CyclicalLearningRate(_NamedCyclicalLearningRate):
         super().__init__(initial_learning_rate, maximal_learning_rate, step_size, _halving_scale, scale_mode, name)
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class ExponentialCyclicalLearningRate(_NamedCyclicalLearningRate):
     """Exponential cyclical learning rate (Smith 2017): a triangle wave whose height decays as gamma^t.
 

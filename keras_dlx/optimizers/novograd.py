@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.registration import register
 
 __all__ = ["NovoGrad"]
 
@@ -16,7 +17,7 @@ def _non_negative_float(name, value):
     return float(value)
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class NovoGrad(keras.optimizers.Optimizer):
     """NovoGrad (Ginsburg et al. 2019): momentum SGD on gradients normalized by one second moment per variable.
 

@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.registration import register
 
 __all__ = ["ProximalAdagrad"]
 
@@ -16,7 +17,7 @@ def _non_negative_float(name, value):
     return float(value)
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class ProximalAdagrad(keras.optimizers.Optimizer):
     """Proximal Adagrad (Duchi et al. 2011, FOBOS): an Adagrad step, then the closed-form minimizer of the
     L1 + L2 penalty near it, which sets small weights exactly to zero.
