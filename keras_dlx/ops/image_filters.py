@@ -24,18 +24,30 @@ def _check_filter(image, filter_shape, padding):
     return filter_shape, padding
 
 
+def _mirror(x, axis, before, after, skip_edge):
+    """Pad `axis` by mirroring: "reflect" leaves the edge pixel out of the copy (`skip_edge`), "symmetric"
+    repeats it. Written with slices and flips, since keras.ops.pad's "symmetric" differs on PyTorch."""
+    size = x.shape[axis]
+    shift = 1 if skip_edge else 0
+    parts = []
+    if before:
+        parts.append(ops.flip(ops.take(x, ops.arange(shift, shift + before), axis=axis), axis=axis))
+    parts.append(x)
+    if after:
+        parts.append(ops.flip(ops.take(x, ops.arange(size - shift - after, size - shift), axis=axis), axis=axis))
+    return ops.concatenate(parts, axis=axis) if len(parts) > 1 else x
+
+
 def _pad(image, filter_shape, padding, constant_values):
     """Pad a 4D image so that a VALID filter of `filter_shape` keeps its size: the extra row/column of an even
     extent goes to the bottom/right, as Addons (and `tf.nn.conv2d`'s SAME) do."""
-    widths = [(0, 0)]
-    for extent in filter_shape:
-        before = (extent - 1) // 2
-        widths.append((before, extent - 1 - before))
-    widths.append((0, 0))
+    widths = [((extent - 1) // 2, extent - 1 - (extent - 1) // 2) for extent in filter_shape]
     if padding == "constant":
         value = ops.convert_to_tensor(constant_values, dtype=dtype_of(image))
-        return ops.pad(image, widths, mode="constant", constant_values=value)
-    return ops.pad(image, widths, mode=padding)
+        return ops.pad(image, [(0, 0)] + widths + [(0, 0)], mode="constant", constant_values=value)
+    for axis, (before, after) in zip((1, 2), widths):
+        image = _mirror(image, axis, before, after, skip_edge=padding == "reflect")
+    return image
 
 
 def mean_filter2d(image, filter_shape=(3, 3), padding="REFLECT", constant_values=0):
@@ -59,10 +71,10 @@ def mean_filter2d(image, filter_shape=(3, 3), padding="REFLECT", constant_values
 
     >>> image = np.arange(16, dtype="float32").reshape(4, 4)
     >>> np.round(keras.ops.convert_to_numpy(keras_dlx.ops.image.mean_filter2d(image)), 4)
-    array([[ 5.,  5.,  6.,  7.],
-           [ 5.,  5.,  6.,  7.],
-           [ 9.,  9., 10., 11.],
-           [ 9.,  9., 10., 11.]], dtype=float32)
+    array([[ 3.3333,  3.6667,  4.6667,  5.    ],
+           [ 4.6667,  5.    ,  6.    ,  6.3333],
+           [ 8.6667,  9.    , 10.    , 10.3333],
+           [10.    , 10.3333, 11.3333, 11.6667]], dtype=float32)
 
     Reference:
         - [TensorFlow Addons 0.23, `tfa.image.mean_filter2d`](https://github.com/tensorflow/addons)
@@ -111,9 +123,9 @@ def median_filter2d(image, filter_shape=(3, 3), padding="REFLECT", constant_valu
 
     >>> image = np.array([[1, 9, 2], [8, 3, 7], [4, 6, 5]], dtype="uint8")
     >>> keras.ops.convert_to_numpy(keras_dlx.ops.image.median_filter2d(image))
-    array([[3, 3, 7],
-           [4, 5, 5],
-           [4, 5, 5]], dtype=uint8)
+    array([[3, 7, 3],
+           [6, 5, 6],
+           [4, 6, 5]], dtype=uint8)
 
     Reference:
         - [TensorFlow Addons 0.23, `tfa.image.median_filter2d`](https://github.com/tensorflow/addons)

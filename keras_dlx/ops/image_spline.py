@@ -23,29 +23,38 @@ def _non_negative(name, value):
 
 def _phi(squared, order):
     """The polyharmonic kernel of `order` on squared distances: r^k, or r^k log(r) for even k (r the distance)."""
+    # keras.ops.where, as keras.ops.maximum returns float32 for float64 tensors on PyTorch (Keras 3.15).
+    epsilon = ops.full_like(squared, _EPSILON)
+    floored = ops.where(squared > epsilon, squared, epsilon)
     if order == 1:
-        return ops.sqrt(ops.maximum(squared, _EPSILON))
+        return ops.sqrt(floored)
     if order == 2:
-        return 0.5 * squared * ops.log(ops.maximum(squared, _EPSILON))
+        return 0.5 * squared * ops.log(floored)
     if order == 4:
-        return 0.5 * ops.square(squared) * ops.log(ops.maximum(squared, _EPSILON))
-    squared = ops.maximum(squared, _EPSILON)
+        return 0.5 * ops.square(squared) * ops.log(floored)
+    squared = floored
     if order % 2 == 0:
         return 0.5 * ops.power(squared, 0.5 * order) * ops.log(squared)
     return ops.power(squared, 0.5 * order)
+
+
+def _products(x, y):
+    """x_i . y_j for the rows of (batch, n, d) `x` and (batch, m, d) `y`. An einsum, as keras.ops.matmul
+    computes float64 in float32 on PyTorch (Keras 3.15)."""
+    return ops.einsum("bid,bjd->bij", x, y)
 
 
 def _squared_distances(x, y):
     """||x_i - y_j||^2 for the rows of (batch, n, d) `x` and (batch, m, d) `y`, as |x|^2 - 2 x.y + |y|^2."""
     x_norms = ops.expand_dims(ops.sum(ops.square(x), axis=2), 2)
     y_norms = ops.expand_dims(ops.sum(ops.square(y), axis=2), 1)
-    return x_norms - 2 * ops.matmul(x, ops.transpose(y, (0, 2, 1))) + y_norms
+    return x_norms - 2 * _products(x, y) + y_norms
 
 
 def _pairwise_squared_distances(x):
     """||x_i - x_j||^2 among the rows of (batch, n, d) `x`, the norms taken from the diagonal of x x^T so that
     the diagonal is exactly 0 (a rounding residue there would become sqrt(residue) in the order-1 kernel)."""
-    products = ops.matmul(x, ops.transpose(x, (0, 2, 1)))
+    products = _products(x, x)
     norms = ops.expand_dims(ops.diagonal(products, axis1=1, axis2=2), 2)
     return norms - 2 * products + ops.transpose(norms, (0, 2, 1))
 
@@ -89,7 +98,7 @@ def interpolate_spline(train_points, train_values, query_points, order, regulari
     >>> queries = np.array([[[1.0], [1.5]]])
     >>> out = keras_dlx.ops.image.interpolate_spline(points, values, queries, order=3)
     >>> np.round(keras.ops.convert_to_numpy(out)[0, :, 0], 4)
-    array([1.  , 2.25])
+    array([1. , 2.2])
 
     Reference:
         - [Polyharmonic spline](https://en.wikipedia.org/wiki/Polyharmonic_spline)
@@ -118,8 +127,8 @@ def interpolate_spline(train_points, train_values, query_points, order, regulari
     right = ops.concatenate([values, ops.zeros((batch, d + 1, k), dtype=dtype)], axis=1)
     solution = ops.linalg.solve(system, right)
     w, v = solution[:, :n, :], solution[:, n:, :]
-    radial = ops.matmul(_phi(_squared_distances(queries, centres), order), w)
-    return radial + ops.matmul(_with_ones(queries), v)
+    radial = ops.einsum("bmn,bnk->bmk", _phi(_squared_distances(queries, centres), order), w)
+    return radial + ops.einsum("bmd,bdk->bmk", _with_ones(queries), v)
 
 
 def _boundary_points(height, width, num_boundary_points):
