@@ -1,10 +1,10 @@
 """Layer-contract cases for pooling, vision and the new recurrent cells (see tests/cases.py for `case`).
 
 The contract feeds one float tensor. `MaxUnpooling2D` takes the values and argmax indices of a max pooling, so
-its cases wrap it in `PoolThenUnpool` (below), which pools its input with `keras_dlx.ops.max_pool_with_argmax`
-and unpools the result: the contract then checks the pair (`.keras` round trip, fit, mixed precision, float64
-gradients, which reach the input through the selected maxima). `CorrelationCost` takes a pair of images and
-uses tests/cases_core.py's `PairOfInputs`.
+its cases (and MaxUnpooling2DV2's) wrap it in `PoolThenUnpool` (below), which pools its input with
+`keras_dlx.ops.max_pool_with_argmax` and unpools the result: the contract then checks the pair (`.keras` round
+trip, fit, mixed precision, float64 gradients, which reach the input through the selected maxima).
+`CorrelationCost` takes a pair of images and uses tests/cases_core.py's `PairOfInputs`.
 """
 
 import keras
@@ -39,6 +39,15 @@ class PoolThenUnpool(keras.layers.Wrapper):
         return self.layer.compute_output_shape(pooled, pooled)
 
 
+@keras.saving.register_keras_serializable(package="keras_dlx_tests")
+class OverlappingPoolThenUnpool(PoolThenUnpool):
+    """`x` -> `layer(*max_pool_with_argmax(x, 3, 2, "valid"))`, for MaxUnpooling2DV2 (which has no pooling
+    arguments of its own)."""
+
+    def _pool(self, inputs):
+        return dlx_ops.max_pool_with_argmax(inputs, 3, 2, "valid")
+
+
 CASES = [
     # The cells in Keras's RNN, as tests/cases.py's RECURRENT list does for the LSTM cells (and for the same
     # reason without the float64 gradient check: keras.layers.RNN does not hand its dtype to a cell made outside
@@ -65,6 +74,8 @@ CASES = [
          "correlation-cost"),
     case(PairOfInputs, lambda: dict(layer=layers.CorrelationCost(3, 2, 2, 2, 1, "channels_last")), (1, 2, 7, 7, 2),
          "correlation-cost-kernel3-strides"),
+    case(OverlappingPoolThenUnpool, lambda: dict(layer=layers.MaxUnpooling2DV2((2, 7, 7, 2))), (2, 7, 7, 2),
+         "max-unpooling-v2"),
     case(PoolThenUnpool, lambda: dict(layer=layers.MaxUnpooling2D()), (2, 6, 6, 3), "max-unpooling"),
     case(PoolThenUnpool, lambda: dict(layer=layers.MaxUnpooling2D(3, 2, padding="VALID")), (2, 7, 7, 2),
          "max-unpooling-valid-overlapping"),

@@ -100,6 +100,32 @@ def test_max_unpooling_2d_equals_addons(index):
     np.testing.assert_allclose(grad, expected["grad_updates"], rtol=1e-6, atol=0)
 
 
+# MaxUnpooling2DV2 back to the pooled input's own size: as MaxUnpooling2D, exact.
+@pytest.mark.parametrize("index", POOLS)
+def test_max_unpooling_2d_v2_equals_addons(index):
+    data, expected = _case(f"argmax_{index}"), _case(f"unpool_v2_{index}")
+    layer = layers.MaxUnpooling2DV2(data["x"].shape)
+    output, (grad,) = _value_and_input_gradients(lambda u: layer(u, data["argmax"]), expected["projection"],
+                                                 data["values"])
+    np.testing.assert_allclose(output, expected["output"], rtol=1e-6, atol=0)
+    np.testing.assert_allclose(grad, expected["grad_updates"], rtol=1e-6, atol=0)
+
+
+def test_max_unpooling_2d_v2_serves_any_batch_and_checks_its_arguments():
+    x = np.random.default_rng(0).standard_normal((3, 7, 5, 2)).astype("float32")
+    values, argmax = dlx_ops.max_pool_with_argmax(x, 2, 2, "valid")  # 7x5 -> 3x2, the last row and column unread
+    y = _np(layers.MaxUnpooling2DV2((1, 7, 5, 2))(values, argmax))
+    np.testing.assert_array_equal(y[y != 0], x[y != 0])
+    assert np.count_nonzero(y) == np.size(_np(values))
+    for bad in ((7, 5, 2), (1, 0, 5, 2), "7x5"):
+        with pytest.raises(ValueError, match="output_size"):
+            layers.MaxUnpooling2DV2(bad)
+    with pytest.raises(ValueError, match="channels"):
+        layers.MaxUnpooling2DV2((1, 7, 5, 3))(values, argmax)
+    config = layers.MaxUnpooling2DV2((1, 7, 5, 2)).get_config()
+    assert layers.MaxUnpooling2DV2.from_config(config).get_config() == config
+
+
 def test_max_unpooling_2d_inverts_a_tiling_max_pool():
     x = np.random.default_rng(0).standard_normal((2, 6, 8, 3)).astype("float32")
     values, argmax = dlx_ops.max_pool_with_argmax(x, 2, 2, "same")

@@ -1,6 +1,6 @@
-"""The pooling family: layers that pool or undo a pooling (TensorFlow Addons' MaxUnpooling2D, NetVLAD)."""
+"""The pooling family: layers that pool or undo a pooling (TensorFlow Addons' MaxUnpooling2D(V2), NetVLAD)."""
 
-from keras_dlx.layers.pooling.max_unpooling_2d import MaxUnpooling2D
+from keras_dlx.layers.pooling.max_unpooling_2d import MaxUnpooling2D, MaxUnpooling2DV2
 from keras_dlx.layers.pooling.net_vlad import NetVLAD
 
-__all__ = ["MaxUnpooling2D", "NetVLAD"]
+__all__ = ["MaxUnpooling2D", "MaxUnpooling2DV2", "NetVLAD"]

@@ -8,6 +8,31 @@ from keras_dlx.utils.config import arguments as config_arguments
 from keras_dlx.utils.registration import register
 
 
+def _check_inputs(layer, updates_shape):
+    args.input_rank(layer, updates_shape, 4, "(batch, height, width, channels)")
+    if any(size is None for size in updates_shape[1:]):
+        raise ValueError(f"Invalid input for layer '{layer.name}': height, width and channels of `updates` must be "
+                         f"known. Received: input_shape={tuple(updates_shape)}")
+
+
+def _unpool(layer, updates, mask, out_h, out_w):
+    """Scatter `updates` to the (out_h, out_w) positions that `mask` indexes, as Addons reads them: the row and
+    column from the index, the channel from the value's own position; values sharing an index are summed."""
+    if tuple(mask.shape[1:]) != tuple(updates.shape[1:]):
+        raise ValueError(f"Invalid input for layer '{layer.name}': `mask` must have the shape of `updates`. "
+                         f"Received: updates.shape={tuple(updates.shape)}, mask.shape={tuple(mask.shape)}")
+    channels = updates.shape[-1]
+    batch = ops.shape(updates)[0]
+    mask = ops.cast(mask, "int32")
+    y = mask // (out_w * channels)
+    x = (mask // channels) % out_w
+    b = ops.reshape(ops.arange(batch, dtype="int32"), (-1, 1, 1, 1))
+    c = ops.reshape(ops.arange(channels, dtype="int32"), (1, 1, 1, channels))
+    flat = ops.reshape(((b * out_h + y) * out_w + x) * channels + c, (-1, 1))
+    output = ops.scatter(flat, ops.reshape(updates, (-1,)), (batch * out_h * out_w * channels,))
+    return ops.reshape(output, (batch, out_h, out_w, channels))
+
+
 @register
 class MaxUnpooling2D(keras.layers.Layer):
     """Unpooling of a 2D max pooling (TensorFlow Addons' `MaxUnpooling2D`), called as `layer(updates, mask)`.
@@ -65,27 +90,11 @@ class MaxUnpooling2D(keras.layers.Layer):
                 (width - 1) * self.strides[1] + self.pool_size[1])
 
     def build(self, updates_shape, mask_shape=None):
-        args.input_rank(self, updates_shape, 4, "(batch, height, width, channels)")
-        if any(size is None for size in updates_shape[1:]):
-            raise ValueError(f"Invalid input for layer '{self.name}': height, width and channels of `updates` "
-                             f"must be known. Received: input_shape={tuple(updates_shape)}")
+        _check_inputs(self, updates_shape)
 
     def call(self, updates, mask):
-        if tuple(mask.shape[1:]) != tuple(updates.shape[1:]):
-            raise ValueError(f"Invalid input for layer '{self.name}': `mask` must have the shape of `updates`. "
-                             f"Received: updates.shape={tuple(updates.shape)}, mask.shape={tuple(mask.shape)}")
-        _, height, width, channels = updates.shape
-        out_h, out_w = self._output_size(height, width)
-        batch = ops.shape(updates)[0]
-        mask = ops.cast(mask, "int32")
-        y = mask // (out_w * channels)
-        x = (mask // channels) % out_w
-        b = ops.reshape(ops.arange(batch, dtype="int32"), (-1, 1, 1, 1))
-        c = ops.reshape(ops.arange(channels, dtype="int32"), (1, 1, 1, channels))
-        flat = ops.reshape(((b * out_h + y) * out_w + x) * channels + c, (-1, 1))
-        size = batch * out_h * out_w * channels
-        output = ops.scatter(flat, ops.reshape(updates, (-1,)), (size,))
-        return ops.reshape(output, (batch, out_h, out_w, channels))
+        _, height, width, _ = updates.shape
+        return _unpool(self, updates, mask, *self._output_size(height, width))
 
     def compute_output_shape(self, updates_shape, mask_shape=None):
         out_h, out_w = self._output_size(updates_shape[1], updates_shape[2])
@@ -94,4 +103,60 @@ class MaxUnpooling2D(keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update(config_arguments(self, ("pool_size", "strides", "padding")))
+        return config
+
+
+@register
+class MaxUnpooling2DV2(keras.layers.Layer):
+    """Unpooling of a 2D max pooling to a given size (TensorFlow Addons' `MaxUnpooling2DV2`), `layer(updates, mask)`.
+
+    As `MaxUnpooling2D`, but the unpooled size is given rather than inferred, so any pooling (odd sizes,
+    overlapping windows) is undone exactly: each value goes back to the position its index
+    `(y * width + x) * channels + c` names in an `output_size` map, zeros elsewhere; values that share an index
+    are summed.
+
+    Args:
+        output_size: tuple of 4 ints, the unpooled shape (batch, height, width, channels), as Addons. Only
+            height, width and channels are used: the batch size is the input's (Addons required the two to
+            agree), so one layer serves any batch size.
+
+    Input shape:
+        `updates`: 4D tensor `(batch, height, width, channels)`, the pooled values; `mask`: integer tensor of
+        the same shape, their argmax indices.
+
+    Output shape:
+        4D tensor `(batch, output_size[1], output_size[2], output_size[3])`.
+
+    Example:
+
+    >>> x = keras.random.normal((2, 7, 7, 3))
+    >>> values, argmax = keras_dlx.ops.max_pool_with_argmax(x, 3, 2)
+    >>> unpooled = keras_dlx.layers.MaxUnpooling2DV2((2, 7, 7, 3))(values, argmax)
+    >>> tuple(unpooled.shape)
+    (2, 7, 7, 3)
+
+    Reference:
+        - [Zeiler & Fergus 2014, Visualizing and Understanding Convolutional
+          Networks](https://arxiv.org/abs/1311.2901)
+    """
+
+    def __init__(self, output_size, **kwargs):
+        super().__init__(**kwargs)
+        self.output_size = args.int_tuple("output_size", output_size, 4)
+
+    def build(self, updates_shape, mask_shape=None):
+        _check_inputs(self, updates_shape)
+        if updates_shape[-1] != self.output_size[3]:
+            raise ValueError(f"Invalid input for layer '{self.name}': `updates` must have output_size[3] = "
+                             f"{self.output_size[3]} channels. Received: input_shape={tuple(updates_shape)}")
+
+    def call(self, updates, mask):
+        return _unpool(self, updates, mask, self.output_size[1], self.output_size[2])
+
+    def compute_output_shape(self, updates_shape, mask_shape=None):
+        return (updates_shape[0], *self.output_size[1:])
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(config_arguments(self, ("output_size",)))
         return config
