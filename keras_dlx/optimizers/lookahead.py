@@ -145,31 +145,44 @@ class Lookahead(OptimizerWrapper):
         if not isinstance(slow_step_size, numbers.Real) or isinstance(slow_step_size, bool):
             args.invalid("slow_step_size", slow_step_size, "a number in [0, 1]")
         self.slow_step_size = args.unit_interval("slow_step_size", slow_step_size, closed_right=True)
+        self._slow_start_pending = False
 
     def build(self, var_list):
         if self.built:
             return
         super().build(var_list)
-        # Zeros here, the variables' values before the first step there: Keras may build the optimizer inside
-        # the compiled training step, where a variable cannot start from another variable's value under XLA.
-        self._slow_weights = [self.add_variable_from_reference(v, name="slow") for v in var_list]
+        self._slow_weights = [self.add_variable_from_reference(v, name="slow", initializer=self._start_of(v))
+                              for v in var_list]
         # In a plain namespace: a list attribute would make Keras track the model's variables as the optimizer's.
         self._built_for = types.SimpleNamespace(variables=list(var_list))
 
+    def _start_of(self, variable):
+        """The initializer of a slow weight: the variable's value now, or zeros when that cannot be read.
+
+        Keras builds the optimizer inside the compiled training step when no distribution strategy is set, where
+        a variable cannot start from another's value under XLA; the first step copies the values then.
+        """
+        try:
+            value = ops.convert_to_numpy(variable)
+        except (NotImplementedError, TypeError, ValueError):  # a symbolic value, inside a traced function
+            self._slow_start_pending = True
+            return "zeros"
+        return lambda shape, dtype: ops.cast(value, dtype)
+
     def apply(self, grads, trainable_variables=None):
+        if not self.built and trainable_variables is not None:
+            self.build(list(trainable_variables))
         variables = self._built_for.variables if trainable_variables is None else list(trainable_variables)
-        if not self.built:
-            self.build(variables)
-        # The values before this step, which the slow weights take at the first step (read here, in the replica).
-        self._values_before_step = {self._get_variable_index(v): ops.copy(v) for v in variables}
+        if self._slow_start_pending:
+            # Before the inner step of the first step, without a distribution strategy (see `_start_of`).
+            first_step = ops.equal(self.iterations, 0)
+            for variable in variables:
+                slow = self._slow_weights[self._get_variable_index(variable)]
+                self._assign_when(first_step, [slow], lambda variable=variable: variable.value)
         super().apply(grads, trainable_variables)
 
     def update_step(self, gradient, variable, learning_rate):
-        index = self._get_variable_index(variable)  # the custom-optimizer way of Keras
-        slow = self._slow_weights[index]
-        before = self._values_before_step[index]
-        self._assign_when(ops.equal(self.iterations, 0), [slow], lambda: ops.cast(before, variable.dtype))
-
+        slow = self._slow_weights[self._get_variable_index(variable)]  # the custom-optimizer way of Keras
         synchronize = ops.equal((self.iterations + 1) % self.sync_period, 0)
         rate = ops.cast(self.slow_step_size, variable.dtype)
         # The slow weights move towards the fast ones, and the fast weights restart from there.
