@@ -82,6 +82,20 @@ def test_crf_decode_matches_addons(prefix):
     np.testing.assert_allclose(_np(score), REF[f"{prefix}/best_score"], **VALUES)
 
 
+@pytest.mark.parametrize("steps", [2, 4, 5])  # odd and even numbers of recursion steps
+def test_log_norm_and_decode_equal_enumeration_of_every_path(steps):
+    rng = np.random.default_rng(steps)
+    inputs, transitions = rng.standard_normal((3, steps, 3)), rng.standard_normal((3, 3))
+    lengths = np.array([steps, steps - 1, 1])
+    log_norm = _np(dlx_ops.crf_log_norm(inputs.astype("float32"), lengths, transitions.astype("float32")))
+    tags, _ = dlx_ops.crf_decode(inputs.astype("float32"), transitions.astype("float32"), lengths)
+    for b, length in enumerate(lengths):
+        paths = np.array(np.meshgrid(*[range(3)] * length, indexing="ij")).reshape(length, -1).T
+        scores = [inputs[b, np.arange(length), p].sum() + transitions[p[:-1], p[1:]].sum() for p in paths]
+        np.testing.assert_allclose(log_norm[b], np.log(np.sum(np.exp(scores))), rtol=1e-6)
+        np.testing.assert_array_equal(_np(tags)[b], np.pad(paths[np.argmax(scores)], (0, steps - length)))
+
+
 def test_forward_passes_match_addons():
     inputs, _, lengths, transitions = _case("ll")
     alphas = dlx_ops.crf_forward(inputs[:, 1:], inputs[:, 0], transitions, lengths)

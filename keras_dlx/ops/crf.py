@@ -150,8 +150,13 @@ def crf_forward(inputs, state, transition_params, sequence_lengths):
     transitions = ops.cast(_check_transitions(transition_params, _num_tags(state)), inputs.dtype)
     if ops.shape(inputs)[1] == 0:
         return state
-    alpha, _ = _alphas(inputs, state, transitions, ops.cast(sequence_lengths, "int32"))
-    return alpha
+    return _at_last_step(_alphas(inputs, state, transitions), sequence_lengths)
+
+
+def _at_last_step(values, sequence_lengths):
+    """values[:, max(length, 1) - 1] of (batch, steps, num_tags) values (lengths beyond `steps` clipped)."""
+    last = ops.minimum(ops.maximum(ops.cast(sequence_lengths, "int32"), 1), ops.shape(values)[1]) - 1
+    return ops.squeeze(ops.take_along_axis(values, ops.reshape(last, (-1, 1, 1)), axis=1), 1)
 
 
 def _log_matmul(matrix):
@@ -172,21 +177,44 @@ def _log_matmul(matrix):
     return apply
 
 
-def _alphas(inputs, state, transitions, sequence_lengths):
-    """Forward recursion over `inputs` (the steps after the first) from `state`, held after each length.
+def _recurrence(step, init, xs, reverse=False):
+    """All carries of `carry = step(carry, x)` over the time-major tensors `xs` (a tuple), in the order of `xs`.
 
-    Returns the last alphas (batch, num_tags) and those of every step of `inputs` (steps, batch, num_tags).
+    Two steps per loop iteration: on TensorFlow a loop iteration's own bookkeeping (reading the inputs and the
+    carry, writing the outputs) costs about as much as one CRF step's arithmetic.
     """
+    steps = ops.shape(xs[0])[0]
+    # Keras's TensorFlow scan needs a static number of steps: the reshapes below keep it.
+    if steps is None or steps < 2:
+        _, carries = ops.scan(lambda carry, x: (step(carry, x),) * 2, init, xs, reverse=reverse)
+        return carries
+    pad = steps % 2
+    if pad:  # one extra step on the side the scan reaches last, dropped at the end
+        xs = tuple(ops.concatenate([x[:1], x] if reverse else [x, x[-1:]], axis=0) for x in xs)
+    pairs = tuple(ops.reshape(x, ((steps + pad) // 2, 2) + tuple(ops.shape(x)[1:])) for x in xs)
+
+    def pair_step(carry, x):
+        first, second = tuple(v[0] for v in x), tuple(v[1] for v in x)
+        if reverse:
+            later = step(carry[0], second)
+            out = ops.stack([step(later, first), later])
+        else:
+            earlier = step(carry[1], first)
+            out = ops.stack([earlier, step(earlier, second)])
+        return out, out
+
+    _, carries = ops.scan(pair_step, ops.stack([init, init]), pairs, reverse=reverse)
+    carries = ops.reshape(carries, (steps + pad,) + tuple(ops.shape(carries)[2:]))  # static steps: see above
+    return carries[pad:] if reverse else carries[:steps]
+
+
+def _alphas(inputs, state, transitions):
+    """Forward recursion over `inputs` (the steps after the first) from `state`, past every length (the steps
+    after a length are never read): (batch, 1 + steps, num_tags) alphas, `state` first."""
     step_fn = _log_matmul(transitions)
-    # Step t (1-based, after the first) updates the sequences that are longer than t.
-    active = ops.expand_dims(_sequence_mask(sequence_lengths - 1, ops.shape(inputs)[1]), -1)
 
-    def step(alpha, xs):
-        unary, keep = xs
-        alpha = ops.where(keep, unary + step_fn(alpha), alpha)
-        return alpha, alpha
-
-    return ops.scan(step, state, (_time_major(inputs), _time_major(active)))
+    later = _recurrence(lambda alpha, x: x[0] + step_fn(alpha), state, (_time_major(inputs),))
+    return ops.concatenate([ops.expand_dims(state, 1), _time_major(later)], axis=1)
 
 
 def _betas(inputs, transitions, sequence_lengths):
@@ -200,10 +228,9 @@ def _betas(inputs, transitions, sequence_lengths):
 
     def step(beta, xs):
         unary, keep = xs
-        beta = ops.where(keep, step_fn(unary + beta), ops.zeros_like(beta))
-        return beta, beta
+        return ops.where(keep, step_fn(unary + beta), ops.zeros_like(beta))
 
-    _, earlier = ops.scan(step, ops.zeros_like(inputs[:, 0]), (_time_major(later), _time_major(active)),
+    earlier = _recurrence(step, ops.zeros_like(inputs[:, 0]), (_time_major(later), _time_major(active)),
                           reverse=True)
     return ops.concatenate([_time_major(earlier), ops.zeros_like(inputs[:, :1])], axis=1)
 
@@ -213,12 +240,8 @@ def _log_norm(inputs, transitions, lengths):
     """log Z with its gradient from the forward-backward marginals (no autodiff through the scan: it runs
     under XLA, where TensorFlow cannot differentiate Keras's scan, and costs one backward scan)."""
     sequence_lengths = ops.cast(lengths, "int32")
-    if ops.shape(inputs)[1] == 1:
-        alphas = inputs
-    else:
-        _, later = _alphas(inputs[:, 1:], inputs[:, 0], transitions, sequence_lengths)
-        alphas = ops.concatenate([inputs[:, :1], _time_major(later)], axis=1)
-    raw = ops.logsumexp(alphas[:, -1], axis=1)
+    alphas = inputs if ops.shape(inputs)[1] == 1 else _alphas(inputs[:, 1:], inputs[:, 0], transitions)
+    raw = ops.logsumexp(_at_last_step(alphas, sequence_lengths), axis=1)
     empty = sequence_lengths <= 0
     log_norm = ops.where(empty, ops.zeros_like(raw), raw)
 
@@ -371,18 +394,6 @@ def crf_decode_backward(inputs, state):
     return _time_major(tags)
 
 
-def _reverse_sequence(x, sequence_lengths):
-    """Reverse the first `length` steps of each sequence along axis 1; the steps after stay in place."""
-    steps = ops.shape(x)[1]
-    positions = ops.expand_dims(ops.arange(steps, dtype="int32"), 0)
-    lengths = ops.expand_dims(ops.cast(sequence_lengths, "int32"), 1)
-    source = ops.where(positions < lengths, lengths - 1 - positions, positions)
-    if len(ops.shape(x)) == 3:
-        source = ops.expand_dims(source, -1)
-        source = ops.broadcast_to(source, ops.shape(x))
-    return ops.take_along_axis(x, source, axis=1)
-
-
 def crf_decode(potentials, transition_params, sequence_length):
     """The highest-scoring tag sequence (Viterbi) of a linear-chain CRF, and its score.
 
@@ -411,23 +422,23 @@ def crf_decode(potentials, transition_params, sequence_length):
     if ops.shape(potentials)[1] == 1:
         return (ops.cast(ops.argmax(potentials, axis=2), "int32"),
                 ops.reshape(ops.max(potentials, axis=2), (-1,)))
-    scores, last_score = _viterbi_scores(potentials, transitions, sequence_length)
+    scores = _viterbi_scores(potentials, transitions)
+    last_score = _at_last_step(scores, sequence_length)
     last_tag = ops.cast(ops.argmax(last_score, axis=1), "int32")
-    return _viterbi_backtrack(scores, transitions, last_tag, sequence_length), ops.max(last_score, axis=1)
+    return _viterbi_backtrack(_time_major(scores[:, :-1]), transitions, last_tag, sequence_length), ops.max(
+        last_score, axis=1)
 
 
-def _viterbi_scores(potentials, transitions, sequence_length):
-    """Best path scores ending in each tag at each step, held after each sequence's last step; and the last ones."""
-    active = ops.expand_dims(_sequence_mask(sequence_length - 1, ops.shape(potentials)[1] - 1), -1)
-    candidates_base = ops.expand_dims(transitions, 0)
+def _viterbi_scores(potentials, transitions):
+    """(batch, steps, num_tags) best scores of the paths ending in each tag at each step (past every length)."""
+    # incoming[j, i] = A[i, j]: the max runs over the last, contiguous axis.
+    incoming = ops.expand_dims(ops.transpose(transitions), 0)
 
-    def step(score, xs):
-        unary, keep = xs
-        new_score = ops.where(keep, unary + ops.max(ops.expand_dims(score, 2) + candidates_base, axis=1), score)
-        return new_score, new_score
+    def step(score, x):
+        return x[0] + ops.max(ops.expand_dims(score, 1) + incoming, axis=2)
 
-    last_score, later = ops.scan(step, potentials[:, 0], (_time_major(potentials[:, 1:]), _time_major(active)))
-    return ops.concatenate([ops.expand_dims(potentials[:, 0], 0), later[:-1]], axis=0), last_score
+    later = _recurrence(step, potentials[:, 0], (_time_major(potentials[:, 1:]),))
+    return ops.concatenate([potentials[:, :1], _time_major(later)], axis=1)
 
 
 def _viterbi_backtrack(scores, transitions, last_tag, sequence_length):
