@@ -359,8 +359,7 @@ MIRRORED = textwrap.dedent("""
     y = np.sin(x.sum(axis=1, keepdims=True)).astype("float32")
     data = tf.data.Dataset.from_tensor_slices((x, y)).batch(16)   # global batch 16, no shuffle
     MAKERS = {"Lookahead": lambda: optimizers.Lookahead(keras.optimizers.Adam(0.05), sync_period=3),
-              "SWA": lambda: optimizers.SWA(keras.optimizers.SGD(0.1), average_period=2),
-              "LazyAdam": lambda: optimizers.LazyAdam(0.05)}
+              "SWA": lambda: optimizers.SWA(keras.optimizers.SGD(0.1), average_period=2)}
 
     def model(name, jit):
         keras.utils.set_random_seed(0)  # the same initial weights in every run
@@ -402,7 +401,7 @@ def test_mirrored_on_two_cpus_equals_one_device():
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["replicas"] == 2
-    for name in ("Lookahead", "SWA", "LazyAdam"):
+    for name in ("Lookahead", "SWA"):  # the wrappers: their own pass updates each variable on its device
         assert result[f"{name} moved"] > 1e-2, result  # training changed the weights: the comparison can fail
         for jit in (False, True):
             # Each replica's half-batch gradient is summed across replicas: float32 reassociation only.
