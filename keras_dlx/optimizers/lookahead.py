@@ -129,7 +129,7 @@ class Lookahead(OptimizerWrapper):
     Example:
 
     >>> optimizer = keras_dlx.optimizers.Lookahead(keras.optimizers.SGD(0.1), sync_period=2)
-    >>> w = keras.Variable([1.0])
+    >>> w = keras.Variable(np.array([1.0], "float32"))
     >>> for _ in range(2):
     ...     _ = optimizer.apply_gradients([(keras.ops.convert_to_tensor([1.0]), w)])
     >>> np.round(keras.ops.convert_to_numpy(w), 4)  # SGD reached 0.8; halfway back from there to 1.0

@@ -76,7 +76,7 @@ class RectifiedAdam(keras.optimizers.Optimizer):
     Example:
 
     >>> optimizer = keras_dlx.optimizers.RectifiedAdam(learning_rate=0.1)
-    >>> w = keras.Variable([3.0, -4.0])
+    >>> w = keras.Variable(np.array([3.0, -4.0], "float32"))
     >>> _ = optimizer.apply_gradients([(keras.ops.convert_to_tensor([3.0, -4.0]), w)])
     >>> np.round(keras.ops.convert_to_numpy(w), 4)  # a momentum step while rho_t < sma_threshold
     array([ 2.7, -3.6], dtype=float32)

@@ -48,7 +48,7 @@ class SWA(OptimizerWrapper):
     Example:
 
     >>> optimizer = keras_dlx.optimizers.SWA(keras.optimizers.SGD(0.1), average_period=1)
-    >>> w = keras.Variable([1.0])
+    >>> w = keras.Variable(np.array([1.0], "float32"))
     >>> for _ in range(3):
     ...     _ = optimizer.apply_gradients([(keras.ops.convert_to_tensor([1.0]), w)])
     >>> np.round(keras.ops.convert_to_numpy(w), 4), np.round(keras.ops.convert_to_numpy(optimizer.average_of(w)), 4)

@@ -63,7 +63,7 @@ class Yogi(keras.optimizers.Optimizer):
     Example:
 
     >>> optimizer = keras_dlx.optimizers.Yogi(learning_rate=0.1)
-    >>> w = keras.Variable([3.0, -4.0])
+    >>> w = keras.Variable(np.array([3.0, -4.0], "float32"))
     >>> _ = optimizer.apply_gradients([(keras.ops.convert_to_tensor([3.0, -4.0]), w)])
     >>> np.round(keras.ops.convert_to_numpy(w), 4)
     array([ 2.901 , -3.9008], dtype=float32)
