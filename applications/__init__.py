@@ -1,4 +1,5 @@
-"""Ready-made image-classification networks built from keras_dlx layers: `from keras_dlx import applications`.
+"""Ready-made networks built from keras_dlx layers (image classifiers, and training wrappers such as
+`CRFModelWrapper`): `from keras_dlx import applications`.
 
 Every constructor takes the keras.applications arguments (`include_top`, `weights`, `input_tensor`,
 `input_shape`, `pooling`, `classes`, `classifier_activation`, `name`) plus `features_only`. `list_models()`
@@ -7,6 +8,7 @@ names the registered ones; `get_model(name, **kwargs)` builds one by name.
 
 from keras_dlx.applications.alexnet import AlexNet
 from keras_dlx.applications.batch_norm_statistics import update_batch_norm_statistics
+from keras_dlx.applications.crf_model_wrapper import CRFModelWrapper
 from keras_dlx.applications.fully_convolutional import to_fully_convolutional
 from keras_dlx.applications.googlenet import GoogLeNet
 from keras_dlx.applications.inception_v3 import InceptionV3
@@ -30,7 +32,7 @@ from keras_dlx.applications.shufflenet import ShuffleNet, ShuffleNet_G1, Shuffle
 from keras_dlx.applications.vgg import VGG, VGG11, VGG13, VGG16, VGG16_BN, VGG19
 
 __all__ = [
-    "get_model", "list_models", "to_fully_convolutional", "update_batch_norm_statistics",
+    "CRFModelWrapper", "get_model", "list_models", "to_fully_convolutional", "update_batch_norm_statistics",
     "AlexNet", "GoogLeNet", "InceptionV3", "LeNet5", "MobileNet",
     "ResNet", "ResNet18", "ResNet34", "ResNet50", "ResNet101", "ResNet152", "ResNet50V2", "ResNet101V2",
     "ResNet152V2", "ResNeXt50_32x4d", "ResNeXt101_32x8d",

@@ -14,8 +14,8 @@ import pytest
 from keras import ops
 
 from keras_dlx import ops as dlx_ops
+from keras_dlx.applications import CRFModelWrapper
 from keras_dlx.layers import CRF
-from keras_dlx.layers.sequence import CRFModelWrapper
 from keras_dlx.testing.gradients import input_and_weight_gradients
 from tests.addons_fixtures import load
 

@@ -1,6 +1,7 @@
 """The documentation site builds with `mkdocs build --strict` (Material theme, API reference by mkdocstrings), and
 its API reference covers every public name of keras_dlx.layers and keras_dlx.applications."""
 
+import importlib
 import os
 import re
 import subprocess
@@ -28,6 +29,23 @@ def test_api_reference_names_every_public_layer_and_application():
     assert "<!-- named-constructors -->" in page
     missing = sorted(set(applications.__all__) - documented - named)
     assert not missing, f"docs/api/applications.md lacks {missing}"
+
+
+# Each namespace's page of the API reference (docs/api/<page>) and the module whose __all__ it must cover.
+NAMESPACE_PAGES = [("activations.md", "keras_dlx.activations"), ("losses.md", "keras_dlx.losses"),
+                   ("metrics.md", "keras_dlx.metrics"), ("optimizers.md", "keras_dlx.optimizers"),
+                   ("optimizers.md", "keras_dlx.callbacks"), ("ops.md", "keras_dlx.ops"),
+                   ("ops.md", "keras_dlx.ops.image")]
+
+
+@pytest.mark.parametrize("page, module", NAMESPACE_PAGES, ids=[m for _, m in NAMESPACE_PAGES])
+def test_api_reference_names_every_public_name_of_each_namespace(page, module):
+    namespace = importlib.import_module(module)
+    documented = set(re.findall(rf"^::: {re.escape(module)}\.(\w+)$", _api_page(page), re.MULTILINE))
+    missing = sorted(set(namespace.__all__) - documented - {"image"})  # ops.image: a module, with its own list
+    assert not missing, f"docs/api/{page} lacks {missing}"
+    nav = open(os.path.join(ROOT, "mkdocs.yml"), encoding="utf-8").read()
+    assert f"api/{page}" in nav
 
 
 @pytest.mark.slow

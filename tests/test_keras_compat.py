@@ -25,3 +25,10 @@ def test_rnn_resets_the_cells_dropout_masks_between_batches():
     b = keras.ops.convert_to_numpy(rnn(x, training=True))
     # Were the cached mask not reset by RNN, the second batch would reuse it and give the same output.
     assert not np.allclose(a, b), "the same dropout mask was reused across batches (masks not reset by RNN)"
+
+
+def test_variable_index_is_the_position_in_the_built_variable_list():
+    variables = [keras.Variable(np.zeros(shape, "float32")) for shape in [(2,), (3, 2), (1,)]]
+    optimizer = keras.optimizers.SGD()
+    optimizer.build(variables)
+    assert [keras_compat.variable_index(optimizer, v) for v in variables] == [0, 1, 2]

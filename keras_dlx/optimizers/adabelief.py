@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.keras_compat import variable_index
 from keras_dlx.utils.registration import register
 
 __all__ = ["AdaBelief"]
@@ -124,7 +125,7 @@ class AdaBelief(keras.optimizers.Optimizer):
         beta_1_power, beta_2_power = ops.power(beta_1, step), ops.power(beta_2, step)
         if self.total_steps > 0:
             lr = self._warmed_up_learning_rate(lr, step)
-        index = self._get_variable_index(variable)  # as in the custom optimizer of keras.optimizers.Optimizer
+        index = variable_index(self, variable)
 
         m, s = self._momentums[index], self._beliefs[index]
         m_t = beta_1 * m + (1 - beta_1) * gradient

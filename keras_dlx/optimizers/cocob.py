@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.keras_compat import variable_index
 from keras_dlx.utils.registration import register
 
 __all__ = ["COCOB"]
@@ -69,7 +70,7 @@ class COCOB(keras.optimizers.Optimizer):
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
         gradient = ops.cast(gradient, dtype)
-        index = self._get_variable_index(variable)  # as in the custom optimizer of keras.optimizers.Optimizer
+        index = variable_index(self, variable)
         largest, norm_sum = self._largest_gradients[index], self._gradient_norm_sums[index]
         gradient_sum, offset, reward = self._gradient_sums[index], self._offsets[index], self._rewards[index]
 

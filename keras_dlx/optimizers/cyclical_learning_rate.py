@@ -44,8 +44,8 @@ class CyclicalLearningRate(keras.optimizers.schedules.LearningRateSchedule):
     Example:
 
     >>> schedule = keras_dlx.optimizers.CyclicalLearningRate(0.1, 1.0, step_size=2, scale_fn=lambda c: 1.0)
-    >>> [round(float(schedule(step)), 4) for step in range(5)]
-    [0.1, 0.55, 1.0, 0.55, 0.1]
+    >>> tuple(round(float(schedule(step)), 4) for step in range(5))
+    (0.1, 0.55, 1.0, 0.55, 0.1)
 
     Reference:
         - [Smith 2017, Cyclical Learning Rates for Training Neural Networks](https://arxiv.org/abs/1506.01186)
@@ -123,8 +123,8 @@ class TriangularCyclicalLearningRate(_NamedCyclicalLearningRate):
     Example:
 
     >>> schedule = keras_dlx.optimizers.TriangularCyclicalLearningRate(1e-3, 1e-2, step_size=2)
-    >>> [round(float(schedule(step)), 4) for step in range(5)]
-    [0.001, 0.0055, 0.01, 0.0055, 0.001]
+    >>> tuple(round(float(schedule(step)), 4) for step in range(5))
+    (0.001, 0.0055, 0.01, 0.0055, 0.001)
 
     Reference:
         - [Smith 2017, Cyclical Learning Rates for Training Neural Networks](https://arxiv.org/abs/1506.01186)
@@ -155,8 +155,8 @@ class Triangular2CyclicalLearningRate(_NamedCyclicalLearningRate):
     Example:
 
     >>> schedule = keras_dlx.optimizers.Triangular2CyclicalLearningRate(0.0, 1.0, step_size=1)
-    >>> [round(float(schedule(step)), 4) for step in range(7)]
-    [0.0, 1.0, 0.0, 0.5, 0.0, 0.25, 0.0]
+    >>> tuple(round(float(schedule(step)), 4) for step in range(7))
+    (0.0, 1.0, 0.0, 0.5, 0.0, 0.25, 0.0)
 
     Reference:
         - [Smith 2017, Cyclical Learning Rates for Training Neural Networks](https://arxiv.org/abs/1506.01186)
@@ -188,8 +188,8 @@ class ExponentialCyclicalLearningRate(_NamedCyclicalLearningRate):
     Example:
 
     >>> schedule = keras_dlx.optimizers.ExponentialCyclicalLearningRate(0.0, 1.0, step_size=1, gamma=0.5)
-    >>> [round(float(schedule(step)), 4) for step in range(4)]
-    [0.0, 0.5, 0.0, 0.125]
+    >>> tuple(round(float(schedule(step)), 4) for step in range(4))
+    (0.0, 0.5, 0.0, 0.125)
 
     Reference:
         - [Smith 2017, Cyclical Learning Rates for Training Neural Networks](https://arxiv.org/abs/1506.01186)

@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.keras_compat import variable_index
 from keras_dlx.utils.registration import register
 
 __all__ = ["LazyAdam"]
@@ -93,7 +94,7 @@ class LazyAdam(keras.optimizers.Optimizer):
         beta_1, beta_2 = ops.cast(self.beta_1, dtype), ops.cast(self.beta_2, dtype)
         step = ops.cast(self.iterations + 1, dtype)
         alpha = ops.cast(learning_rate, dtype) * ops.sqrt(1 - ops.power(beta_2, step)) / (1 - ops.power(beta_1, step))
-        index = self._get_variable_index(variable)  # as in the custom optimizer of keras.optimizers.Optimizer
+        index = variable_index(self, variable)
         slots = [self._momentums[index], self._velocities[index]]
         if self.amsgrad:
             slots.append(self._velocity_maxima[index])

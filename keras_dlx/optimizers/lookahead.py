@@ -7,6 +7,7 @@ import keras
 from keras import ops
 
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.keras_compat import variable_index
 from keras_dlx.utils.registration import register
 
 __all__ = ["Lookahead"]
@@ -51,7 +52,7 @@ class OptimizerWrapper(keras.optimizers.Optimizer):
 
     @property
     def variables(self):
-        return self._variables[:] + self.optimizer.variables
+        return super().variables + self.optimizer.variables
 
     @property
     def learning_rate(self):
@@ -177,12 +178,12 @@ class Lookahead(OptimizerWrapper):
             # Before the inner step of the first step, without a distribution strategy (see `_start_of`).
             first_step = ops.equal(self.iterations, 0)
             for variable in variables:
-                slow = self._slow_weights[self._get_variable_index(variable)]
+                slow = self._slow_weights[variable_index(self, variable)]
                 self._assign_when(first_step, [slow], lambda variable=variable: variable.value)
         super().apply(grads, trainable_variables)
 
     def update_step(self, gradient, variable, learning_rate):
-        slow = self._slow_weights[self._get_variable_index(variable)]  # the custom-optimizer way of Keras
+        slow = self._slow_weights[variable_index(self, variable)]  # the custom-optimizer way of Keras
         synchronize = ops.equal((self.iterations + 1) % self.sync_period, 0)
         rate = ops.cast(self.slow_step_size, variable.dtype)
         # The slow weights move towards the fast ones, and the fast weights restart from there.

@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.keras_compat import variable_index
 from keras_dlx.utils.registration import register
 
 __all__ = ["NovoGrad"]
@@ -91,7 +92,7 @@ class NovoGrad(keras.optimizers.Optimizer):
         lr = ops.cast(learning_rate, dtype)
         gradient = ops.cast(gradient, dtype)
         beta_1, beta_2 = ops.cast(self.beta_1, dtype), ops.cast(self.beta_2, dtype)
-        index = self._get_variable_index(variable)  # as in the custom optimizer of keras.optimizers.Optimizer
+        index = variable_index(self, variable)
         first_step = ops.equal(self.iterations, 0)
 
         second_moment = self._second_moments[index]

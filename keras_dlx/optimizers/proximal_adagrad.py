@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.keras_compat import variable_index
 from keras_dlx.utils.registration import register
 
 __all__ = ["ProximalAdagrad"]
@@ -74,7 +75,7 @@ class ProximalAdagrad(keras.optimizers.Optimizer):
         dtype = variable.dtype
         lr = ops.cast(learning_rate, dtype)
         gradient = ops.cast(gradient, dtype)
-        accumulator = self._accumulators[self._get_variable_index(variable)]  # as in keras.optimizers.Optimizer
+        accumulator = self._accumulators[variable_index(self, variable)]  # as in keras.optimizers.Optimizer
         accumulated = accumulator + ops.square(gradient)
         self.assign(accumulator, accumulated)
         eta = lr * ops.rsqrt(accumulated)

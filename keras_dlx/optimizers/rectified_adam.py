@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.keras_compat import variable_index
 from keras_dlx.utils.registration import register
 
 __all__ = ["RectifiedAdam"]
@@ -137,7 +138,7 @@ class RectifiedAdam(keras.optimizers.Optimizer):
         lr = ops.cast(learning_rate, dtype)
         if self.total_steps > 0:
             lr = self._warmed_up(lr, step, dtype)
-        index = self._get_variable_index(variable)  # as in the custom optimizer of keras.optimizers.Optimizer
+        index = variable_index(self, variable)
 
         m, v = self._momentums[index], self._velocities[index]
         m_t = beta_1 * m + (1 - beta_1) * gradient

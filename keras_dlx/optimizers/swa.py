@@ -4,6 +4,7 @@ from keras import ops
 
 from keras_dlx.optimizers.lookahead import OptimizerWrapper
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.keras_compat import variable_index
 from keras_dlx.utils.registration import register
 
 __all__ = ["SWA"]
@@ -74,7 +75,7 @@ class SWA(OptimizerWrapper):
         self._averages = [self.add_variable_from_reference(v, name="average") for v in var_list]
 
     def update_step(self, gradient, variable, learning_rate):
-        average = self._averages[self._get_variable_index(variable)]  # the custom-optimizer way of Keras
+        average = self._averages[variable_index(self, variable)]  # the custom-optimizer way of Keras
         since_start = self.iterations - self.start_averaging
         snapshot = ops.logical_and(ops.greater_equal(since_start, 0),
                                    ops.equal(since_start % self.average_period, 0))
@@ -83,7 +84,7 @@ class SWA(OptimizerWrapper):
 
     def average_of(self, variable):
         """The averaged value of `variable`, a variable the optimizer trains (its average slot)."""
-        return self._averages[self._get_variable_index(variable)]
+        return self._averages[variable_index(self, variable)]
 
     def assign_average_vars(self, var_list):
         """Set each variable of `var_list` that the optimizer trains to its average; leave the others.

@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.keras_compat import variable_index
 from keras_dlx.utils.registration import register
 
 __all__ = ["Yogi"]
@@ -101,7 +102,7 @@ class Yogi(keras.optimizers.Optimizer):
         beta1, beta2 = ops.cast(self.beta1, dtype), ops.cast(self.beta2, dtype)
         step = ops.cast(self.iterations + 1, dtype)
         alpha = ops.cast(learning_rate, dtype) * ops.sqrt(1 - ops.power(beta2, step)) / (1 - ops.power(beta1, step))
-        index = self._get_variable_index(variable)  # as in the custom optimizer of keras.optimizers.Optimizer
+        index = variable_index(self, variable)
 
         v = self._second_moments[index]
         squared = gradient * gradient

@@ -20,9 +20,12 @@ def input_and_weight_gradients(layer, x, projection, training=False):
     trainable = [keras.ops.convert_to_tensor(keras.ops.convert_to_numpy(v)) for v in layer.trainable_variables]
     non_trainable = [keras.ops.convert_to_tensor(keras.ops.convert_to_numpy(v)) for v in layer.non_trainable_variables]
 
+    projection_tensor = keras.ops.convert_to_tensor(projection)
+
     def loss(inputs, weights):
         out, _ = layer.stateless_call(weights, non_trainable, inputs, **_training_kwargs(layer, training))
-        return keras.ops.sum(out * projection)
+        # ops.multiply, not `*`: a torch tensor times a NumPy array goes through NumPy, which autograd cannot follow.
+        return keras.ops.sum(keras.ops.multiply(out, keras.ops.cast(projection_tensor, out.dtype)))
 
     backend = keras.backend.backend()
     if backend == "tensorflow":
@@ -61,9 +64,11 @@ def loss_function(layer, projection, training=False, absolute=False):
     """
     non_trainable = [keras.ops.convert_to_tensor(keras.ops.convert_to_numpy(v)) for v in layer.non_trainable_variables]
 
+    projection_tensor = keras.ops.convert_to_tensor(projection)
+
     def loss(x, weights):
         out, _ = layer.stateless_call(weights, non_trainable, x, **_training_kwargs(layer, training))
-        product = out * projection
+        product = keras.ops.multiply(out, keras.ops.cast(projection_tensor, out.dtype))
         return keras.ops.sum(keras.ops.abs(product) if absolute else product)
 
     if keras.backend.backend() == "jax":

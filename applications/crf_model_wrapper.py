@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from keras_dlx.layers.sequence.crf import CRF
+from keras_dlx.layers.sequence import CRF
 from keras_dlx.ops.crf import crf_log_likelihood
 
 
@@ -34,7 +34,7 @@ class CRFModelWrapper(keras.Model):
 
     >>> base = keras.Sequential([keras.Input((6,)), keras.layers.Embedding(10, 8),
     ...                          keras.layers.Bidirectional(keras.layers.LSTM(4, return_sequences=True))])
-    >>> model = keras_dlx.layers.sequence.CRFModelWrapper(base, units=3)
+    >>> model = applications.CRFModelWrapper(base, units=3)
     >>> model.compile(optimizer="adam")
     >>> x, y = np.random.randint(0, 10, (4, 6)), np.random.randint(0, 3, (4, 6))
     >>> history = model.fit(x, y, epochs=1, verbose=0)
