@@ -17,7 +17,7 @@ class Sparsemax(keras.layers.Layer):
     `keras_dlx.activations.sparsemax`).
 
     Args:
-        axis: int, the axis to normalize over. Defaults to -1.
+        axis: int, the axis to normalize over, not the batch axis 0. Defaults to -1.
 
     Input shape:
         Any.
@@ -37,8 +37,8 @@ class Sparsemax(keras.layers.Layer):
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(axis, int) or isinstance(axis, bool):
-            args.invalid("axis", axis, "an integer axis")
+        if not isinstance(axis, int) or isinstance(axis, bool) or axis == 0:
+            args.invalid("axis", axis, "an integer axis other than the batch axis 0")
         self.axis = axis
         self.supports_masking = True
 
