@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from keras_dlx import layers
+from tests.reference import EXACT64
 
 RNG = np.random.default_rng(0)
 
@@ -42,11 +43,11 @@ def test_matches_numpy_reference(masked):
         w.assign(RNG.standard_normal(w.shape))
     out, scores = layer(query, value, key, attention_mask=mask, return_attention_scores=True)
     want_out, want_scores = numpy_attention(layer, query, value, key, mask)
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(out), want_out, atol=1e-10)
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(scores), want_scores, atol=1e-10)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(out), want_out, **EXACT64)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(scores), want_scores, **EXACT64)
     # The fused (dot_product_attention) path gives the same output as the explicit one.
     np.testing.assert_allclose(keras.ops.convert_to_numpy(layer(query, value, key, attention_mask=mask)),
-                               want_out, atol=1e-10)
+                               want_out, **EXACT64)
 
 
 @pytest.mark.parametrize("call", [

@@ -9,6 +9,7 @@ import pytest
 
 from keras_dlx import layers
 from tests import reference
+from tests.reference import EXACT64
 
 RNG = np.random.default_rng(0)
 
@@ -37,7 +38,7 @@ def test_group_conv2d_matches_reference(strides, dilation, padding, groups):
                                groups=groups, dtype="float64")
     set_kernel_bias(layer, x)
     expected = reference.conv(x, layer.kernel.numpy(), strides, padding, dilation, groups) + layer.bias.numpy()
-    np.testing.assert_allclose(run(layer, x), expected, atol=1e-10)
+    np.testing.assert_allclose(run(layer, x), expected, **EXACT64)
 
 
 @pytest.mark.parametrize("rank, strides, dilation, padding", [
@@ -49,7 +50,7 @@ def test_dilated_conv_1d_3d_matches_reference(rank, strides, dilation, padding):
     layer = cls(4, 2, strides=strides, dilation_rate=dilation, padding=padding, dtype="float64")
     set_kernel_bias(layer, x)
     expected = reference.conv(x, layer.kernel.numpy(), strides, padding, dilation) + layer.bias.numpy()
-    np.testing.assert_allclose(run(layer, x), expected, atol=1e-10)
+    np.testing.assert_allclose(run(layer, x), expected, **EXACT64)
 
 
 def test_dilated_conv2d_equals_keras_conv2d_at_stride_one():
@@ -97,7 +98,7 @@ def test_group_conv2d_transpose_matches_reference(strides, dilation, padding, gr
     set_kernel_bias(layer, x)
     expected = reference.conv_transpose(x, layer.kernel.numpy(), strides, padding, output_padding, dilation,
                                         groups) + layer.bias.numpy()
-    np.testing.assert_allclose(run(layer, x), expected, atol=1e-10)
+    np.testing.assert_allclose(run(layer, x), expected, **EXACT64)
 
 
 @pytest.mark.parametrize("rank", [1, 3])
@@ -107,7 +108,7 @@ def test_group_conv_transpose_1d_3d_matches_reference(rank):
     layer = cls(4, 3, strides=2, dilation_rate=2 if rank == 1 else 1, padding="same", groups=2, dtype="float64")
     set_kernel_bias(layer, x)
     expected = reference.conv_transpose(x, layer.kernel.numpy(), 2, "same", None, 2 if rank == 1 else 1, 2)
-    np.testing.assert_allclose(run(layer, x), expected + layer.bias.numpy(), atol=1e-10)
+    np.testing.assert_allclose(run(layer, x), expected + layer.bias.numpy(), **EXACT64)
 
 
 @pytest.mark.parametrize("padding, output_padding", [("same", None), ("valid", None), ("same", 1), ("valid", 1)])
@@ -153,7 +154,7 @@ def test_depthwise_separable_mobilenet_matches_reference(strides, dilation, inte
     h = {"tanh": np.tanh, "relu": lambda t: np.maximum(t, 0)}[intermediate](bn(h, layer.depthwise_norm))
     y = reference.conv(h, layer.pointwise_kernel.numpy(), 1)
     expected = np.maximum(bn(y, layer.pointwise_norm), 0)
-    tolerance = reference.FLOAT64 if intermediate == "tanh" else dict(atol=1e-10)
+    tolerance = reference.FLOAT64 if intermediate == "tanh" else EXACT64
     np.testing.assert_allclose(run(layer, x), expected, **tolerance)
 
 
@@ -166,7 +167,7 @@ def test_flattened_conv_is_a_rank1_conv_with_effective_bias():
     kernel = np.einsum("co,yo,xo->yxco", z, v, h)
     b_eff = w["horizontal_bias"].numpy() + h.sum(0) * (w["vertical_bias"].numpy()
                                                        + v.sum(0) * w["lateral_bias"].numpy())
-    np.testing.assert_allclose(run(layer, x), reference.conv(x, kernel, 1) + b_eff, atol=1e-10)
+    np.testing.assert_allclose(run(layer, x), reference.conv(x, kernel, 1) + b_eff, **EXACT64)
 
 
 @pytest.mark.parametrize("padding, strides", [("valid", 1), ("same", 1), ("same", 2), ("valid", (2, 1))])
@@ -177,11 +178,11 @@ def test_flattened_from_rank1_reproduces_the_full_conv(padding, strides):
     x = randn(2, 10, 9, 3)
     layer = layers.FlattenedConv2D.from_rank1(kernel, bias, padding=padding, strides=strides, dtype="float64")
     expected = reference.conv(x, kernel, strides, padding) + bias
-    np.testing.assert_allclose(run(layer, x), expected, atol=1e-10)
+    np.testing.assert_allclose(run(layer, x), expected, **EXACT64)
     full = keras.layers.Conv2D(5, (3, 4), strides=strides, padding=padding, dtype="float64")
     full(x)
     full.set_weights([kernel, bias])
-    np.testing.assert_allclose(run(layer, x), run(full, x), atol=1e-10)
+    np.testing.assert_allclose(run(layer, x), run(full, x), **EXACT64)
 
 
 def test_flattened_from_rank1_rejects_a_full_rank_kernel():

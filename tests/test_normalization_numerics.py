@@ -6,6 +6,7 @@ import pytest
 
 from keras_dlx import layers
 from tests import reference
+from tests.reference import EXACT64
 
 RNG = np.random.default_rng(0)
 
@@ -38,8 +39,8 @@ def test_group_normalization_matches_reference(shape, groups, axis):
     gamma, beta = randn(shape[axis]), randn(shape[axis])
     layer.set_weights([gamma, beta])
     expected = group_norm_reference(x, groups, axis, 1e-5, gamma, beta)
-    np.testing.assert_allclose(run(layer, x, training=True), expected, atol=1e-10)
-    np.testing.assert_allclose(run(layer, x, training=False), expected, atol=1e-10)
+    np.testing.assert_allclose(run(layer, x, training=True), expected, **EXACT64)
+    np.testing.assert_allclose(run(layer, x, training=False), expected, **EXACT64)
 
 
 @pytest.mark.parametrize("groups", [1, 4, -1])
@@ -63,7 +64,7 @@ def test_instance_normalization_matches_reference(shape, axis):
     spatial = tuple(range(1, moved.ndim - 1))
     mean, var = moved.mean(spatial, keepdims=True), moved.var(spatial, keepdims=True)
     expected = np.moveaxis((moved - mean) / np.sqrt(var + 1e-3), -1, axis)
-    np.testing.assert_allclose(out, expected, atol=1e-10)
+    np.testing.assert_allclose(out, expected, **EXACT64)
 
 
 def test_instance_normalization_equals_keras_group_norm_per_channel():
@@ -108,10 +109,10 @@ PARAMS = [(5, 2.0, 1e-4, 0.75), (3, 1.0, 0.5, 0.5), (7, 0.5, 0.1, 1.3), (1, 1.0,
 def test_lrn_matches_reference(n, k, alpha, beta):
     x = randn(2, 4, 3, 9, scale=3.0)
     layer = layers.LRN(depth=n, bias=k, alpha=alpha, beta=beta, dtype="float64")
-    np.testing.assert_allclose(run(layer, x), lrn_reference(x, n, k, alpha, beta), rtol=1e-12)
+    np.testing.assert_allclose(run(layer, x), lrn_reference(x, n, k, alpha, beta), **EXACT64)
     moved = layers.LRN(depth=n, bias=k, alpha=alpha, beta=beta, axis=1, dtype="float64")
     np.testing.assert_allclose(run(moved, np.moveaxis(x, -1, 1)),
-                               np.moveaxis(lrn_reference(x, n, k, alpha, beta), -1, 1), rtol=1e-12)
+                               np.moveaxis(lrn_reference(x, n, k, alpha, beta), -1, 1), **EXACT64)
 
 
 @pytest.mark.tensorflow_only  # compares with tf.nn
@@ -146,9 +147,9 @@ def test_lrn_alexnet_defaults_and_conversions():
 def test_lrn_from_pytorch_matches_torch_definition(size):
     x = randn(2, 3, 3, 8, scale=3.0)
     layer = layers.LRN.from_pytorch(size, alpha=0.3, beta=0.8, k=1.5, dtype="float64")
-    np.testing.assert_allclose(run(layer, x), torch_lrn_reference(x, size, 0.3, 0.8, 1.5), rtol=1e-12)
+    np.testing.assert_allclose(run(layer, x), torch_lrn_reference(x, size, 0.3, 0.8, 1.5), **EXACT64)
     caffe = layers.LRN.from_caffe(size, alpha=0.3, beta=0.8, k=1.5, dtype="float64")
-    np.testing.assert_allclose(run(caffe, x), torch_lrn_reference(x, size, 0.3, 0.8, 1.5), rtol=1e-12)
+    np.testing.assert_allclose(run(caffe, x), torch_lrn_reference(x, size, 0.3, 0.8, 1.5), **EXACT64)
 
 
 def test_lrn_within_channel_matches_caffe_definition():
@@ -157,7 +158,7 @@ def test_lrn_within_channel_matches_caffe_definition():
     layer = layers.LRN.from_caffe(n, alpha=alpha, beta=beta, norm_region="WITHIN_CHANNEL", dtype="float64")
     sq = np.pad(x ** 2, [(0, 0), (1, 1), (1, 1), (0, 0)])
     window = sum(sq[:, dy:dy + 6, dx:dx + 5] for dy in range(n) for dx in range(n))
-    np.testing.assert_allclose(run(layer, x), x * (1 + alpha / n ** 2 * window) ** -beta, rtol=1e-12)
+    np.testing.assert_allclose(run(layer, x), x * (1 + alpha / n ** 2 * window) ** -beta, **EXACT64)
 
 
 @pytest.mark.parametrize("call", [
@@ -193,14 +194,14 @@ def test_weight_normalization_computes_g_times_direction(make, shape, output_axi
     plain(x)
     plain.set_weights(wrapped.layer.get_weights())
     before = run(plain, x)
-    np.testing.assert_allclose(run(wrapped, x), before, atol=1e-10)  # g starts at ||v||: nothing changes
+    np.testing.assert_allclose(run(wrapped, x), before, **EXACT64)  # g starts at ||v||: nothing changes
     wrapped.g.assign(randn(*wrapped.g.shape))
     kernel = wn_reference_kernel(wrapped.layer.kernel.numpy(), wrapped.g.numpy(), output_axis)
     plain.kernel.assign(kernel)
-    np.testing.assert_allclose(run(wrapped, x), run(plain, x), atol=1e-10)
+    np.testing.assert_allclose(run(wrapped, x), run(plain, x), **EXACT64)
     baked = wrapped.bake()
     assert type(baked) is type(wrapped.layer)
-    np.testing.assert_allclose(run(baked, x), run(wrapped, x), atol=1e-10)
+    np.testing.assert_allclose(run(baked, x), run(wrapped, x), **EXACT64)
 
 
 def test_weight_normalization_data_init_standardizes_the_first_batch():

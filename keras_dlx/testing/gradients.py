@@ -75,4 +75,7 @@ def loss_function(layer, projection, training=False, absolute=False):
         import jax
 
         loss = jax.jit(loss)
-    return lambda x, weights: float(keras.ops.convert_to_numpy(loss(x, list(weights))))
+    # Tensors, not NumPy arrays: stateless_call skips the conversion of Layer.__call__, and a torch tensor does not
+    # mix with an array in `x * y`.
+    return lambda x, weights: float(keras.ops.convert_to_numpy(
+        loss(keras.ops.convert_to_tensor(x), [keras.ops.convert_to_tensor(w) for w in weights])))
