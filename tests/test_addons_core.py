@@ -71,9 +71,10 @@ def check_case(case, fn, inputs, layer=None, weights=(), rtol=RTOL, atol=ATOL):
         names += order
     else:
         call = fn
-    np.testing.assert_allclose(_np(call(*arrays)), FX[f"{case}/y"], rtol=rtol, atol=atol, err_msg=case)
-    projection = FX[f"{case}/R"]
-    grads = _gradients(lambda *a: keras.ops.sum(call(*a) * projection), arrays)
+    tensors = [keras.ops.convert_to_tensor(a) for a in arrays]  # stateless_call takes tensors on every backend
+    np.testing.assert_allclose(_np(call(*tensors)), FX[f"{case}/y"], rtol=rtol, atol=atol, err_msg=case)
+    projection = keras.ops.convert_to_tensor(FX[f"{case}/R"])
+    grads = _gradients(lambda *a: keras.ops.sum(keras.ops.multiply(call(*a), projection)), arrays)
     for name, grad in zip(names, grads):
         key = f"{case}/d_{name}"
         if key in FX:

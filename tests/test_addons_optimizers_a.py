@@ -106,7 +106,7 @@ def test_lazy_adam_with_dense_gradients_is_adam():
     for optimizer in (optimizers.LazyAdam(0.1, amsgrad=True), keras.optimizers.Adam(0.1, amsgrad=True)):
         w = keras.Variable(np.ones((4, 3), "float32"))
         for g in grads:
-            optimizer.apply_gradients([(g, w)])
+            optimizer.apply_gradients([(ops.convert_to_tensor(g), w)])  # tensors: PyTorch's Adam takes no arrays
         weights.append(ops.convert_to_numpy(w))
     # Adam's formulas with the moments' products in another order (Addons' order): 5 steps, 1e-5.
     np.testing.assert_allclose(weights[0], weights[1], rtol=1e-5, atol=1e-5)
@@ -183,7 +183,8 @@ def test_config_round_trip_and_keras_save(name, tmp_path):
     optimizer.build(model.trainable_variables)
     rng = np.random.default_rng(1)
     for _ in range(3):  # a state to save: moved slots, slow weights, averages
-        optimizer.apply_gradients([(rng.normal(size=v.shape).astype("float32"), v) for v in model.trainable_variables])
+        optimizer.apply_gradients([(ops.convert_to_tensor(rng.normal(size=v.shape).astype("float32")), v)
+                                   for v in model.trainable_variables])
     config = keras.optimizers.serialize(optimizer)
     restored = keras.optimizers.deserialize(json.loads(json.dumps(config)))
     assert type(restored) is type(optimizer) and restored.get_config() == optimizer.get_config()

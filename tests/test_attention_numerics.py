@@ -105,7 +105,7 @@ def test_bad_arguments_and_inputs():
 
 @pytest.mark.parametrize("norm_first", [True, False])
 def test_transformer_encoder_block_equals_keras_composition(norm_first):
-    x = randn(2, 6, 16)
+    x = inputs = randn(2, 6, 16)
     block = layers.TransformerEncoderBlock(4, 32, norm_first=norm_first)
     block(x)
     for w in block.weights:
@@ -121,6 +121,7 @@ def test_transformer_encoder_block_equals_keras_composition(norm_first):
         peer.set_weights(ours.get_weights())
 
     def expected(causal):
+        x = keras.ops.convert_to_tensor(inputs)  # a tensor: on PyTorch an array does not add to one
         if norm_first:
             h = ln1(x)
             y = x + mha(h, h, use_causal_mask=causal)

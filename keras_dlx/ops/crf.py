@@ -184,6 +184,8 @@ def _recurrence(step, init, xs, reverse=False):
     carry, writing the outputs) costs about as much as one CRF step's arithmetic.
     """
     steps = ops.shape(xs[0])[0]
+    if steps == 0:  # no carries (and PyTorch's scan refuses an empty sequence)
+        return ops.expand_dims(init, 0)[:0]
     # Keras's TensorFlow scan needs a static number of steps: the reshapes below keep it.
     if steps is None or steps < 2:
         _, carries = ops.scan(lambda carry, x: (step(carry, x),) * 2, init, xs, reverse=reverse)
