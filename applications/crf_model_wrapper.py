@@ -5,9 +5,10 @@ from keras import ops
 
 from keras_dlx.layers.sequence import CRF
 from keras_dlx.ops.crf import crf_log_likelihood
+from keras_dlx.utils.registration import register
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class CRFModelWrapper(keras.Model):
     """A model `base_model -> CRF` whose training loss is the CRF's negative log-likelihood of the true tags.
 

@@ -1,10 +1,10 @@
 """Contrastive loss on the distances of pairs of embeddings (Hadsell, Chopra & LeCun 2006)."""
 
-import keras
 from keras import ops
 
 from keras_dlx.losses import metric_learning as ml
 from keras_dlx.losses.base import ArgumentsLoss, same_rank
+from keras_dlx.utils.registration import register
 
 __all__ = ["contrastive_loss", "ContrastiveLoss"]
 
@@ -44,7 +44,7 @@ def contrastive_loss(y_true, y_pred, margin=1.0):
     return y_true * ops.square(y_pred) + (1.0 - y_true) * ops.square(ops.maximum(margin - y_pred, 0.0))
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class ContrastiveLoss(ArgumentsLoss):
     """Contrastive loss, as a `keras.losses.Loss` (see `contrastive_loss`).
 

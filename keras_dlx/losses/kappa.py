@@ -7,6 +7,7 @@ from keras import ops
 
 from keras_dlx.losses.base import ArgumentsLoss
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.registration import register
 
 __all__ = ["WeightedKappaLoss"]
 
@@ -17,7 +18,7 @@ def _check_num_classes(value):
     return int(value)
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class WeightedKappaLoss(ArgumentsLoss):
     """Weighted kappa loss: the log of a differentiable (1 - Cohen's weighted kappa).
 

@@ -1,10 +1,10 @@
 """Lifted structured embedding loss (Oh Song et al. 2016)."""
 
-import keras
 from keras import ops
 
 from keras_dlx.losses import metric_learning as ml
 from keras_dlx.losses.base import ArgumentsLoss
+from keras_dlx.utils.registration import register
 
 __all__ = ["lifted_struct_loss", "LiftedStructLoss"]
 
@@ -62,7 +62,7 @@ def lifted_struct_loss(labels, embeddings, margin=1.0):
     return ops.cast(ops.divide_no_nan(total, ops.sum(positives) / 2.0), dtype)
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class LiftedStructLoss(ArgumentsLoss):
     """Lifted structured loss, as a `keras.losses.Loss` (see `lifted_struct_loss`).
 

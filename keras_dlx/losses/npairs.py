@@ -1,10 +1,10 @@
 """N-pair losses (Sohn 2016): softmax cross-entropy over a batch's similarity matrix."""
 
-import keras
 from keras import ops
 
 from keras_dlx.losses import metric_learning as ml
 from keras_dlx.losses.base import ArgumentsLoss
+from keras_dlx.utils.registration import register
 
 __all__ = ["npairs_loss", "npairs_multilabel_loss", "NpairsLoss", "NpairsMultilabelLoss"]
 
@@ -81,7 +81,7 @@ def npairs_multilabel_loss(y_true, y_pred):
     return _soft_cross_entropy(targets / ops.sum(targets, axis=1, keepdims=True), y_pred)
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class NpairsLoss(ArgumentsLoss):
     """N-pair loss, as a `keras.losses.Loss` (see `npairs_loss`).
 
@@ -112,7 +112,7 @@ class NpairsLoss(ArgumentsLoss):
         return npairs_loss(y_true, y_pred)
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class NpairsMultilabelLoss(ArgumentsLoss):
     """Multi-label N-pair loss, as a `keras.losses.Loss` (see `npairs_multilabel_loss`).
 

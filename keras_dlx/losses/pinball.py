@@ -2,12 +2,12 @@
 
 import numbers
 
-import keras
 import numpy as np
 from keras import ops
 
 from keras_dlx.losses.base import ArgumentsLoss, same_rank
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.registration import register
 
 __all__ = ["pinball_loss", "PinballLoss"]
 
@@ -66,7 +66,7 @@ def pinball_loss(y_true, y_pred, tau=0.5):
     return ops.mean(ops.where(ops.greater_equal(error, 0.0), tau * error, (tau - 1.0) * error), axis=-1)
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class PinballLoss(ArgumentsLoss):
     """Pinball (quantile) loss, as a `keras.losses.Loss` (see `pinball_loss`).
 

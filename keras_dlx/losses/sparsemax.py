@@ -1,11 +1,11 @@
 """Sparsemax loss (Martins & Astudillo 2016), the loss whose gradient is sparsemax(z) - y."""
 
-import keras
 from keras import ops
 
 from keras_dlx.activations.sparsemax import sparsemax
 from keras_dlx.losses.base import ArgumentsLoss
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.registration import register
 
 __all__ = ["sparsemax_loss", "SparsemaxLoss"]
 
@@ -56,7 +56,7 @@ def sparsemax_loss(logits, sparsemax, labels):
     return ops.sum(support_part + label_part, axis=1)
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class SparsemaxLoss(ArgumentsLoss):
     """Sparsemax loss on logits, as a `keras.losses.Loss` (see `sparsemax_loss`).
 

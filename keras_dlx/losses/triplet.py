@@ -1,11 +1,11 @@
 """Triplet losses with online mining inside the batch: semi-hard negatives (FaceNet) and hardest pairs."""
 
-import keras
 from keras import ops
 
 from keras_dlx.losses import metric_learning as ml
 from keras_dlx.losses.base import ArgumentsLoss
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.registration import register
 
 __all__ = ["triplet_semihard_loss", "triplet_hard_loss", "TripletSemiHardLoss", "TripletHardLoss"]
 
@@ -113,7 +113,7 @@ def triplet_hard_loss(y_true, y_pred, margin=1.0, soft=False, distance_metric="L
     return ops.cast(ops.mean(loss), dtype)
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class TripletSemiHardLoss(ArgumentsLoss):
     """Triplet loss with semi-hard negative mining, as a `keras.losses.Loss` (see `triplet_semihard_loss`).
 
@@ -158,7 +158,7 @@ class TripletSemiHardLoss(ArgumentsLoss):
         return config
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class TripletHardLoss(ArgumentsLoss):
     """Triplet loss with batch-hard mining, as a `keras.losses.Loss` (see `triplet_hard_loss`).
 

@@ -5,11 +5,12 @@ from keras import ops
 
 from keras_dlx.metrics.confusion import confusion_matrix, safe_divide
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.registration import register
 
 WEIGHTAGES = (None, "linear", "quadratic")
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class CohenKappa(keras.metrics.Metric):
     """Cohen's kappa: how much two raters agree beyond what chance would give.
 

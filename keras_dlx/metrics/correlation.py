@@ -9,6 +9,7 @@ from keras import ops
 
 from keras_dlx.metrics.confusion import safe_divide
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.registration import register
 
 
 def _cut_points(low, high, count):
@@ -103,7 +104,7 @@ class _KendallsTau(CorrelationBase):
 
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class KendallsTauB(_KendallsTau):
     """Kendall's tau-b rank correlation, estimated from binned histograms of all batches (TensorFlow Addons).
 
@@ -147,7 +148,7 @@ class KendallsTauB(_KendallsTau):
         return ops.cast(safe_divide(p - q, ops.sqrt((p + q + t) * (p + q + u))), self.dtype)
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class KendallsTauC(_KendallsTau):
     """Kendall's tau-c (Stuart's tau-c) rank correlation, estimated from binned histograms (TensorFlow Addons).
 
@@ -193,7 +194,7 @@ class KendallsTauC(_KendallsTau):
         return ops.cast(safe_divide(2.0 * (p - q), ops.square(n) * safe_divide(k - 1.0, k)), self.dtype)
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class SpearmansRank(CorrelationBase):
     """Spearman's rank correlation, estimated from binned histograms of all batches (TensorFlow Addons).
 
@@ -248,7 +249,7 @@ class SpearmansRank(CorrelationBase):
         return ops.cast(ops.sum(rows[:, None] * m * cols[None, :]), self.dtype)
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class PearsonsCorrelation(CorrelationBase):
     """Pearson's correlation, estimated from binned histograms of all batches (TensorFlow Addons).
 
@@ -309,7 +310,7 @@ class PearsonsCorrelation(CorrelationBase):
         return ops.cast(ops.where(degenerate, 0.0, corr), self.dtype)
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class PointBiserialCorrelation(keras.metrics.Metric):
     """Point-biserial correlation between a binary `y_true` and a continuous `y_pred`, exact and weighted.
 

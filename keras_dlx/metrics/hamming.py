@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.registration import register
 
 MODES = ("multiclass", "multilabel")
 
@@ -95,7 +96,7 @@ def _threshold(value):
     return None if value is None else float(value)
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class HammingLoss(keras.metrics.Mean):
     """Hamming loss: the (weighted) mean over samples of `hamming_loss_fn`.
 

@@ -5,9 +5,10 @@ from keras import ops
 
 from keras_dlx.metrics.confusion import confusion_matrix, safe_divide
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.registration import register
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class MatthewsCorrelationCoefficient(keras.metrics.Metric):
     """Matthews correlation coefficient: the correlation between true and predicted classes.
 

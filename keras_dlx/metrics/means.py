@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from keras_dlx.utils.registration import register
+
 
 def _broadcast_weights(sample_weight, values):
     """`sample_weight` (None, a scalar, or one weight per sample or per value) broadcast to `values`'s shape."""
@@ -14,7 +16,7 @@ def _broadcast_weights(sample_weight, values):
     return ops.broadcast_to(sample_weight, ops.shape(values))
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class GeometricMean(keras.metrics.Metric):
     """Weighted geometric mean of all values seen, accumulated in log space.
 
@@ -56,7 +58,7 @@ class GeometricMean(keras.metrics.Metric):
         return ops.where(defined, ops.exp(total / ops.where(count != 0, count, 1.0)), 0.0)
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class HarmonicMean(keras.metrics.Mean):
     """Weighted harmonic mean of all values seen: the reciprocal of the mean of the reciprocals.
 

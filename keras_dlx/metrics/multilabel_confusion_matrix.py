@@ -6,9 +6,10 @@ import keras
 from keras import ops
 
 from keras_dlx.utils import arguments as args
+from keras_dlx.utils.registration import register
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class MultiLabelConfusionMatrix(keras.metrics.Metric):
     """A 2x2 confusion matrix for each label of a multi-label (or one-hot multi-class) problem.
 

@@ -6,6 +6,7 @@ from keras import ops
 from keras_dlx.ops.crf import crf_decode
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.config import arguments as config_arguments
+from keras_dlx.utils.registration import register
 
 
 def _shifted(mask, offset):
@@ -14,7 +15,7 @@ def _shifted(mask, offset):
     return ops.concatenate([pad, mask[:, :-offset]] if offset > 0 else [mask[:, -offset:], pad], axis=1)
 
 
-@keras.saving.register_keras_serializable(package="keras_dlx")
+@register
 class CRF(keras.layers.Layer):
     """Linear-chain conditional random field (Lafferty et al. 2001): tag potentials and their Viterbi decoding.
 
