@@ -1,6 +1,5 @@
 """AdaBelief: Adam whose second moment tracks how far the gradient strays from its moving average."""
 
-import numbers
 
 import keras
 from keras import ops
@@ -12,18 +11,12 @@ from keras_dlx.utils.registration import register
 __all__ = ["AdaBelief"]
 
 
-def _non_negative_float(name, value):
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not value >= 0:
-        args.invalid(name, value, "a number >= 0")
-    return float(value)
-
-
 def _weight_decay(value):
     if isinstance(value, dict):
         value = keras.optimizers.schedules.deserialize(value)
     if isinstance(value, keras.optimizers.schedules.LearningRateSchedule):
         return value
-    return _non_negative_float("weight_decay", value)
+    return args.non_negative_float("weight_decay", value)
 
 
 @register
@@ -94,7 +87,7 @@ class AdaBelief(keras.optimizers.Optimizer):
             total_steps = args.positive_int("total_steps", total_steps)
         self.total_steps = int(total_steps)
         self.warmup_proportion = args.unit_interval("warmup_proportion", warmup_proportion, closed_right=True)
-        self.min_lr = _non_negative_float("min_lr", min_lr)
+        self.min_lr = args.non_negative_float("min_lr", min_lr)
 
     def build(self, var_list):
         if self.built:

@@ -1,6 +1,5 @@
 """Conditional gradient (Frank-Wolfe): steps towards the point of a norm ball that the gradient points to."""
 
-import numbers
 
 import keras
 from keras import ops
@@ -50,9 +49,7 @@ class ConditionalGradient(keras.optimizers.Optimizer):
 
     def __init__(self, learning_rate, lambda_=0.01, epsilon=1e-7, ord="fro", name="ConditionalGradient", **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
-        if not isinstance(lambda_, numbers.Real) or isinstance(lambda_, bool) or not lambda_ >= 0:
-            args.invalid("lambda_", lambda_, "a number >= 0")
-        self.lambda_ = float(lambda_)
+        self.lambda_ = args.non_negative_float("lambda_", lambda_)
         self.epsilon = args.positive_float("epsilon", epsilon)
         if ord not in ("fro", "nuclear"):  # case-sensitive, as NumPy's and Addons' `ord`
             args.invalid("ord", ord, "one of 'fro', 'nuclear'")

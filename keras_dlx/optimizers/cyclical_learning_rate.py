@@ -1,6 +1,5 @@
 """Cyclical learning rates: a learning rate that goes back and forth between two bounds."""
 
-import numbers
 
 import keras
 from keras import ops
@@ -10,12 +9,6 @@ from keras_dlx.utils.registration import register
 
 __all__ = ["CyclicalLearningRate", "ExponentialCyclicalLearningRate", "Triangular2CyclicalLearningRate",
            "TriangularCyclicalLearningRate"]
-
-
-def _non_negative_float(name, value):
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not value >= 0:
-        args.invalid(name, value, "a number >= 0")
-    return float(value)
 
 
 @register
@@ -54,8 +47,8 @@ class CyclicalLearningRate(keras.optimizers.schedules.LearningRateSchedule):
     def __init__(self, initial_learning_rate, maximal_learning_rate, step_size, scale_fn, scale_mode="cycle",
                  name="CyclicalLearningRate"):
         super().__init__()
-        self.initial_learning_rate = _non_negative_float("initial_learning_rate", initial_learning_rate)
-        self.maximal_learning_rate = _non_negative_float("maximal_learning_rate", maximal_learning_rate)
+        self.initial_learning_rate = args.non_negative_float("initial_learning_rate", initial_learning_rate)
+        self.maximal_learning_rate = args.non_negative_float("maximal_learning_rate", maximal_learning_rate)
         self.step_size = args.positive_float("step_size", step_size)
         if not callable(scale_fn):
             args.invalid("scale_fn", scale_fn, "a callable of one tensor")

@@ -1,6 +1,5 @@
 """NovoGrad: SGD with momentum on gradients normalized by a per-layer second moment."""
 
-import numbers
 
 import keras
 from keras import ops
@@ -10,12 +9,6 @@ from keras_dlx.utils.keras_compat import variable_index
 from keras_dlx.utils.registration import register
 
 __all__ = ["NovoGrad"]
-
-
-def _non_negative_float(name, value):
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not value >= 0:
-        args.invalid(name, value, "a number >= 0")
-    return float(value)
 
 
 @register
@@ -70,7 +63,7 @@ class NovoGrad(keras.optimizers.Optimizer):
         self.beta_2 = args.unit_interval("beta_2", beta_2)
         self.epsilon = args.positive_float("epsilon", epsilon)
         # Not Keras's `weight_decay` attribute, which Keras would apply a second time, decoupled.
-        self.novograd_weight_decay = _non_negative_float("weight_decay", weight_decay)
+        self.novograd_weight_decay = args.non_negative_float("weight_decay", weight_decay)
         self.grad_averaging = args.boolean("grad_averaging", grad_averaging)
         self.amsgrad = args.boolean("amsgrad", amsgrad)
 

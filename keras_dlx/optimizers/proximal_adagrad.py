@@ -1,6 +1,5 @@
 """Proximal Adagrad: Adagrad steps followed by the proximal map of an L1 + L2 penalty."""
 
-import numbers
 
 import keras
 from keras import ops
@@ -10,12 +9,6 @@ from keras_dlx.utils.keras_compat import variable_index
 from keras_dlx.utils.registration import register
 
 __all__ = ["ProximalAdagrad"]
-
-
-def _non_negative_float(name, value):
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not value >= 0:
-        args.invalid(name, value, "a number >= 0")
-    return float(value)
 
 
 @register
@@ -58,10 +51,10 @@ class ProximalAdagrad(keras.optimizers.Optimizer):
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, l1_regularization_strength=0.0,
                  l2_regularization_strength=0.0, name="ProximalAdagrad", **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
-        self.initial_accumulator_value = _non_negative_float("initial_accumulator_value", initial_accumulator_value)
-        self.l1_regularization_strength = _non_negative_float("l1_regularization_strength",
+        self.initial_accumulator_value = args.non_negative_float("initial_accumulator_value", initial_accumulator_value)
+        self.l1_regularization_strength = args.non_negative_float("l1_regularization_strength",
                                                               l1_regularization_strength)
-        self.l2_regularization_strength = _non_negative_float("l2_regularization_strength",
+        self.l2_regularization_strength = args.non_negative_float("l2_regularization_strength",
                                                               l2_regularization_strength)
 
     def build(self, var_list):

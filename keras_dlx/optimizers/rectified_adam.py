@@ -14,12 +14,6 @@ __all__ = ["RectifiedAdam"]
 _schedules = keras.optimizers.schedules
 
 
-def _non_negative_float(name, value):
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not value >= 0:
-        args.invalid(name, value, "a number >= 0")
-    return float(value)
-
-
 def _dense(gradient, variable):
     """A sparse gradient (TensorFlow's `IndexedSlices` of an embedding) as the dense tensor it stands for."""
     if all(hasattr(gradient, field) for field in ("indices", "values", "dense_shape")):
@@ -104,7 +98,7 @@ class RectifiedAdam(keras.optimizers.Optimizer):
             args.invalid("total_steps", total_steps, "an integer >= 0 (0: no warmup)")
         self.total_steps = int(total_steps)
         self.warmup_proportion = args.unit_interval("warmup_proportion", warmup_proportion, closed_right=True)
-        self.min_lr = _non_negative_float("min_lr", min_lr)
+        self.min_lr = args.non_negative_float("min_lr", min_lr)
 
     def build(self, var_list):
         if self.built:

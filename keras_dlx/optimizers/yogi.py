@@ -1,6 +1,5 @@
 """Yogi: Adam whose second moment moves additively, by the sign of its gap to the squared gradient."""
 
-import numbers
 
 import keras
 from keras import ops
@@ -12,12 +11,6 @@ from keras_dlx.utils.registration import register
 __all__ = ["Yogi"]
 
 ACTIVATIONS = ("sign", "tanh")
-
-
-def _non_negative_float(name, value):
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not value >= 0:
-        args.invalid(name, value, "a number >= 0")
-    return float(value)
 
 
 def _dense(gradient, variable):
@@ -81,9 +74,9 @@ class Yogi(keras.optimizers.Optimizer):
         self.beta1 = args.unit_interval("beta1", beta1)
         self.beta2 = args.unit_interval("beta2", beta2)
         self.epsilon = args.positive_float("epsilon", epsilon)
-        self.l1_regularization_strength = _non_negative_float("l1_regularization_strength",
+        self.l1_regularization_strength = args.non_negative_float("l1_regularization_strength",
                                                               l1_regularization_strength)
-        self.l2_regularization_strength = _non_negative_float("l2_regularization_strength",
+        self.l2_regularization_strength = args.non_negative_float("l2_regularization_strength",
                                                               l2_regularization_strength)
         self.initial_accumulator_value = args.positive_float("initial_accumulator_value", initial_accumulator_value)
         self.activation = args.one_of("activation", activation, ACTIVATIONS)

@@ -94,6 +94,12 @@ def unit_interval(name, value, closed_right=False):
     return float(value)
 
 
+def non_negative_float(name, value):
+    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not value >= 0:
+        invalid(name, value, "a number >= 0")
+    return float(value)
+
+
 def positive_float(name, value):
     if not isinstance(value, numbers.Real) or isinstance(value, bool) or not value > 0:
         invalid(name, value, "a positive number")
