@@ -5,6 +5,8 @@ import numpy as np
 from keras_dlx.data.mnist import load_mnist
 
 DATASETS = ("digits", "mnist", "fashion_mnist", "cifar10", "synthetic")
+# Built from the embedded digits for other tasks (their targets are not class labels).
+TASK_DATASETS = ("digit_detection",)
 
 
 class DatasetUnavailable(RuntimeError):
@@ -31,9 +33,16 @@ def load(name):
     - `"fashion_mnist"`, `"cifar10"`: through `keras.datasets` only (download or `~/.keras/datasets`);
       `DatasetUnavailable` otherwise.
     - `"synthetic"`: generated bands, for smoke tests only (it says so).
+    - `"digit_detection"`: canvases of embedded digits with boxes; see
+      `keras_dlx.data.digit_detection.load_digit_detection` (targets are dicts of padded boxes and classes).
     """
-    if name not in DATASETS:
-        raise ValueError(f"Invalid `dataset`: expected one of {', '.join(DATASETS)}. Received: dataset={name!r}")
+    if name not in DATASETS + TASK_DATASETS:
+        raise ValueError(f"Invalid `dataset`: expected one of {', '.join(DATASETS + TASK_DATASETS)}. "
+                         f"Received: dataset={name!r}")
+    if name == "digit_detection":
+        from keras_dlx.data.digit_detection import load_digit_detection
+
+        return load_digit_detection()
     if name == "digits":
         return load_mnist("embedded")
     if name == "mnist":

@@ -8,6 +8,8 @@ from keras_dlx.layers.convolution import *  # noqa: F401,F403
 from keras_dlx.layers.convolution import __all__ as _convolution
 from keras_dlx.layers.core import *  # noqa: F401,F403
 from keras_dlx.layers.core import __all__ as _core
+from keras_dlx.layers.detection import *  # noqa: F401,F403
+from keras_dlx.layers.detection import __all__ as _detection
 from keras_dlx.layers.normalization import *  # noqa: F401,F403
 from keras_dlx.layers.normalization import __all__ as _normalization
 from keras_dlx.layers.pooling import *  # noqa: F401,F403
@@ -24,6 +26,7 @@ __all__ = [
     *_blocks,
     *_convolution,
     *_core,
+    *_detection,
     *_normalization,
     *_pooling,
     *_recurrent,

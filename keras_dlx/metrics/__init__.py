@@ -13,6 +13,8 @@ from keras_dlx.metrics.correlation import (
 )
 from keras_dlx.metrics.hamming import HammingLoss, hamming_distance, hamming_loss_fn
 from keras_dlx.metrics.matthews_correlation import MatthewsCorrelationCoefficient
+from keras_dlx.metrics.mean_average_precision import *  # noqa: F401,F403
+from keras_dlx.metrics.mean_average_precision import __all__ as _mean_average_precision
 from keras_dlx.metrics.means import GeometricMean, HarmonicMean
 from keras_dlx.metrics.multilabel_confusion_matrix import MultiLabelConfusionMatrix
 
@@ -30,4 +32,5 @@ __all__ = [
     "SpearmansRank",
     "hamming_distance",
     "hamming_loss_fn",
+    *_mean_average_precision,
 ]

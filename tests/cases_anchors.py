@@ -1,0 +1,3 @@
+"""Layer-contract cases (being written in this session)."""
+
+CASES = []
