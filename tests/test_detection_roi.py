@@ -1,0 +1,290 @@
+"""RoI align / RoI pooling (keras_dlx.ops.roi_align, roi_pool) and their layers, SpatialPyramidPooling2D.
+
+The ops are compared with NumPy references written below from torchvision's definitions (loops over boxes,
+bins and samples, on tiny maps); SpatialPyramidPooling2D with TensorFlow Addons 0.23 (tests/fixtures/addons/
+spp.npz, recorded by record_spp.py).
+"""
+
+import math
+import os
+
+import keras
+import numpy as np
+import pytest
+
+from keras_dlx import layers
+from keras_dlx import ops as dlx_ops
+from tests.addons_fixtures import load as load_fixture
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# NumPy references, one loop per box, bin and sample, as torchvision's CPU kernels (roi_align_kernel.cpp,
+# roi_pool_kernel.cpp) compute them.
+
+def _bilinear(image, y, x):
+    height, width = image.shape[:2]
+    if y < -1.0 or y > height or x < -1.0 or x > width:
+        return np.zeros(image.shape[2])
+    y, x = max(y, 0.0), max(x, 0.0)
+    y_low, x_low = int(y), int(x)
+    if y_low >= height - 1:
+        y_high = y_low = height - 1
+        y = float(y_low)
+    else:
+        y_high = y_low + 1
+    if x_low >= width - 1:
+        x_high = x_low = width - 1
+        x = float(x_low)
+    else:
+        x_high = x_low + 1
+    ly, lx = y - y_low, x - x_low
+    hy, hx = 1 - ly, 1 - lx
+    return (hy * hx * image[y_low, x_low] + hy * lx * image[y_low, x_high]
+            + ly * hx * image[y_high, x_low] + ly * lx * image[y_high, x_high])
+
+
+def reference_roi_align(features, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1, aligned=False):
+    out_h, out_w = output_size
+    batch, num_boxes = boxes.shape[:2]
+    result = np.zeros((batch, num_boxes, out_h, out_w, features.shape[-1]))
+    offset = 0.5 if aligned else 0.0
+    for b in range(batch):
+        for n in range(num_boxes):
+            x1, y1, x2, y2 = (float(v) * spatial_scale - offset for v in boxes[b, n])
+            roi_w, roi_h = x2 - x1, y2 - y1
+            if not aligned:
+                roi_w, roi_h = max(roi_w, 1.0), max(roi_h, 1.0)
+            bin_h, bin_w = roi_h / out_h, roi_w / out_w
+            grid_h = sampling_ratio if sampling_ratio > 0 else math.ceil(roi_h / out_h)
+            grid_w = sampling_ratio if sampling_ratio > 0 else math.ceil(roi_w / out_w)
+            count = max(grid_h * grid_w, 1)
+            for i in range(out_h):
+                for j in range(out_w):
+                    total = np.zeros(features.shape[-1])
+                    for iy in range(grid_h):
+                        y = y1 + i * bin_h + (iy + 0.5) * bin_h / grid_h
+                        for ix in range(grid_w):
+                            x = x1 + j * bin_w + (ix + 0.5) * bin_w / grid_w
+                            total += _bilinear(features[b], y, x)
+                    result[b, n, i, j] = total / count
+    return result
+
+
+def _round(v):
+    return math.floor(abs(v) + 0.5) * (1 if v >= 0 else -1)
+
+
+def reference_roi_pool(features, boxes, output_size, spatial_scale=1.0):
+    out_h, out_w = output_size
+    batch, num_boxes = boxes.shape[:2]
+    height, width = features.shape[1:3]
+    result = np.zeros((batch, num_boxes, out_h, out_w, features.shape[-1]))
+    for b in range(batch):
+        for n in range(num_boxes):
+            x1, y1, x2, y2 = (_round(float(v) * spatial_scale) for v in boxes[b, n])
+            roi_w, roi_h = max(x2 - x1 + 1, 1), max(y2 - y1 + 1, 1)
+            bin_h, bin_w = roi_h / out_h, roi_w / out_w
+            for i in range(out_h):
+                for j in range(out_w):
+                    h0 = min(max(math.floor(i * bin_h) + y1, 0), height)
+                    h1 = min(max(math.ceil((i + 1) * bin_h) + y1, 0), height)
+                    w0 = min(max(math.floor(j * bin_w) + x1, 0), width)
+                    w1 = min(max(math.ceil((j + 1) * bin_w) + x1, 0), width)
+                    if h1 > h0 and w1 > w0:
+                        result[b, n, i, j] = features[b, h0:h1, w0:w1].max(axis=(0, 1))
+    return result
+
+
+def _boxes(rng, batch, num_boxes, size, scale=1.0):
+    """Random xyxy boxes in image pixels over a map of `size` feature pixels: inside, partly outside, tiny, and a
+    zero padding box."""
+    extent = size / scale
+    corner = rng.uniform(-0.3 * extent, 1.1 * extent, (batch, num_boxes, 2))
+    wh = rng.uniform(0.0, 0.8 * extent, (batch, num_boxes, 2))
+    wh[:, ::4] = rng.uniform(0, 0.5 / scale, (batch, len(range(0, num_boxes, 4)), 2))  # tiny boxes
+    boxes = np.concatenate([corner, corner + wh], axis=-1)
+    boxes[:, -1] = 0.0  # a padding box
+    return boxes.astype("float32")
+
+
+def _numpy(x):
+    return keras.ops.convert_to_numpy(x)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# roi_align
+
+ALIGN_CASES = [  # (sampling_ratio, aligned, spatial_scale, output_size)
+    (-1, False, 1.0, (3, 2)),
+    (-1, True, 1.0, (2, 3)),
+    (1, False, 1.0, (2, 2)),
+    (2, True, 1.0, (3, 3)),
+    (2, False, 1 / 16, (2, 2)),
+    (-1, True, 1 / 16, (3, 2)),
+    (0, False, 0.5, (1, 1)),
+]
+
+
+@pytest.mark.parametrize("sampling_ratio, aligned, spatial_scale, output_size", ALIGN_CASES)
+def test_roi_align_matches_reference(sampling_ratio, aligned, spatial_scale, output_size):
+    rng = np.random.default_rng(sampling_ratio + 7 * aligned + int(1 / spatial_scale))
+    features = rng.standard_normal((2, 7, 9, 3)).astype("float32")
+    boxes = _boxes(rng, 2, 12, 8, spatial_scale)
+    expected = reference_roi_align(features.astype("float64"), boxes, output_size, spatial_scale, sampling_ratio,
+                                   aligned)
+    actual = dlx_ops.roi_align(features, boxes, output_size, spatial_scale, sampling_ratio, aligned,
+                               data_format="channels_last")
+    assert tuple(actual.shape) == (2, 12, *output_size, 3)
+    # float32 weights and sums of up to a few hundred terms: 1e-5 absolute on unit-variance features.
+    np.testing.assert_allclose(_numpy(actual), expected, atol=1e-5, rtol=1e-5)
+
+
+def test_roi_align_large_boxes_and_many_samples():
+    """Boxes much larger than the map (many samples per bin, most outside) and sampling_ratio 5."""
+    rng = np.random.default_rng(3)
+    features = rng.standard_normal((1, 5, 6, 2)).astype("float32")
+    boxes = np.array([[[-20.0, -15.0, 30.0, 25.0], [-3.0, 1.5, 4.0, 2.0], [2.0, 2.0, 2.0, 2.0],
+                       [5.5, 4.5, 6.5, 5.5], [-1.2, -1.1, -0.9, -0.95]]], "float32")
+    for sampling_ratio in (-1, 5):
+        for aligned in (False, True):
+            expected = reference_roi_align(features.astype("float64"), boxes, (2, 3), 1.0, sampling_ratio,
+                                           aligned)
+            actual = dlx_ops.roi_align(features, boxes, (2, 3), 1.0, sampling_ratio, aligned, "channels_last")
+            np.testing.assert_allclose(_numpy(actual), expected, atol=1e-5, rtol=1e-5)  # float32, as above
+
+
+def test_roi_align_channels_first_and_jit():
+    rng = np.random.default_rng(4)
+    features = rng.standard_normal((2, 6, 5, 3)).astype("float32")
+    boxes = _boxes(rng, 2, 5, 5)
+    last = _numpy(dlx_ops.roi_align(features, boxes, 2, data_format="channels_last"))
+    first = dlx_ops.roi_align(np.moveaxis(features, -1, 1), boxes, 2, data_format="channels_first")
+    assert tuple(first.shape) == (2, 5, 3, 2, 2)
+    np.testing.assert_allclose(np.moveaxis(_numpy(first), 2, -1), last, atol=1e-6)  # same arithmetic
+
+    class Pool(keras.layers.Layer):
+        def call(self, x):
+            return dlx_ops.roi_align(x, boxes, 2, sampling_ratio=-1, data_format="channels_last")
+
+    inputs = keras.Input((6, 5, 3))
+    model = keras.Model(inputs, keras.layers.Dense(1)(Pool()(inputs)))
+    model.compile("sgd", "mse", jit_compile=True)
+    model.fit(features, np.zeros((2, 5, 2, 2, 1), "float32"), batch_size=2, verbose=0)
+    np.testing.assert_allclose(_numpy(Pool()(features)), last, atol=1e-6)
+
+
+def _finite_difference_check(op, features, rtol=1e-6, atol=1e-8, samples=12, seed=0):
+    """float64 autodiff gradient of sum(op(x) * R) w.r.t. the features vs central differences."""
+    rng = np.random.default_rng(seed)
+    projection = rng.standard_normal(tuple(op(features).shape))
+    loss = lambda x: float(np.sum(_numpy(op(x)) * projection))  # noqa: E731
+    grad = _gradient(lambda x: keras.ops.sum(op(x) * projection), features)
+    assert np.any(grad != 0)
+    for flat in rng.choice(features.size, size=samples, replace=False):
+        coord = np.unravel_index(flat, features.shape)
+        moved = [features.copy(), features.copy()]
+        moved[0][coord] += 1e-6
+        moved[1][coord] -= 1e-6
+        numeric = (loss(moved[0]) - loss(moved[1])) / 2e-6
+        assert abs(numeric - grad[coord]) <= atol + rtol * abs(numeric), (coord, numeric, grad[coord])
+
+
+def _gradient(fn, x):
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        x = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = fn(x)
+        return tape.gradient(y, x).numpy()
+    if backend == "jax":
+        import jax
+
+        return np.asarray(jax.grad(lambda v: fn(v))(x))
+    import torch
+
+    x = torch.tensor(x, requires_grad=True)
+    fn(x).backward()
+    return x.grad.numpy()
+
+
+@pytest.mark.parametrize("sampling_ratio, aligned", [(-1, False), (2, True)])
+def test_roi_align_gradient_matches_finite_differences(sampling_ratio, aligned):
+    rng = np.random.default_rng(5)
+    features = rng.standard_normal((2, 5, 6, 2))
+    boxes = _boxes(rng, 2, 4, 5)
+    op = lambda x: dlx_ops.roi_align(x, boxes, (2, 2), 1.0, sampling_ratio, aligned, "channels_last")  # noqa: E731
+    # roi_align is linear in the features: differences are exact up to float64 rounding.
+    _finite_difference_check(op, features)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# roi_pool
+
+@pytest.mark.parametrize("spatial_scale, output_size", [(1.0, (2, 2)), (1.0, (3, 2)), (1 / 16, (2, 3)),
+                                                         (0.5, (1, 1))])
+def test_roi_pool_matches_reference(spatial_scale, output_size):
+    rng = np.random.default_rng(int(1 / spatial_scale) + output_size[0])
+    features = rng.standard_normal((2, 7, 9, 3)).astype("float32")
+    boxes = _boxes(rng, 2, 12, 8, spatial_scale)
+    boxes[0, 1] = np.array([2.5, 1.5, 5.5, 3.5]) / spatial_scale  # halves round away from zero
+    expected = reference_roi_pool(features.astype("float64"), boxes, output_size, spatial_scale)
+    actual = dlx_ops.roi_pool(features, boxes, output_size, spatial_scale, data_format="channels_last")
+    assert tuple(actual.shape) == (2, 12, *output_size, 3)
+    np.testing.assert_array_equal(_numpy(actual), expected.astype("float32"))  # a maximum: exact
+
+
+def test_roi_pool_channels_first_empty_bins_and_gradient():
+    rng = np.random.default_rng(6)
+    features = rng.standard_normal((2, 6, 7, 2))
+    boxes = _boxes(rng, 2, 5, 6)
+    boxes[0, 0] = [20.0, 20.0, 30.0, 30.0]  # outside the map: every bin empty
+    last = _numpy(dlx_ops.roi_pool(features, boxes, 3, data_format="channels_last"))
+    assert np.all(last[0, 0] == 0)
+    first = dlx_ops.roi_pool(np.moveaxis(features, -1, 1), boxes, 3, data_format="channels_first")
+    np.testing.assert_array_equal(np.moveaxis(_numpy(first), 2, -1), last)
+    # The gradient of a maximum is 1 at the argmax: finite differences are exact away from ties.
+    op = lambda x: dlx_ops.roi_pool(x, boxes, 3, data_format="channels_last")  # noqa: E731
+    _finite_difference_check(op, features, samples=20)
+    grad = _gradient(lambda x: keras.ops.sum(op(x)), features)
+    counts = np.zeros_like(features)
+    expected = reference_roi_pool(features, boxes, (3, 3))
+    for b, n, i, j, c in zip(*np.nonzero(expected != 0)):
+        counts[b][..., c][features[b][..., c] == expected[b, n, i, j, c]] += 1
+    np.testing.assert_array_equal(grad, counts)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Bad arguments
+
+@pytest.mark.parametrize("op", [dlx_ops.roi_align, dlx_ops.roi_pool])
+def test_bad_arguments(op):
+    features, boxes = np.zeros((1, 4, 4, 2), "float32"), np.zeros((1, 2, 4), "float32")
+    with pytest.raises(ValueError, match="`output_size`"):
+        op(features, boxes, 0)
+    with pytest.raises(ValueError, match="`output_size`"):
+        op(features, boxes, (2, -1))
+    with pytest.raises(ValueError, match="`spatial_scale`"):
+        op(features, boxes, 2, spatial_scale=0.0)
+    with pytest.raises(ValueError, match="`spatial_scale`"):
+        op(features, boxes, 2, spatial_scale=-1 / 16)
+    with pytest.raises(ValueError, match="`features`.*4D"):
+        op(features[0], boxes, 2)
+    with pytest.raises(ValueError, match="`boxes`.*3D"):
+        op(features, boxes[0], 2)
+    with pytest.raises(ValueError, match="`boxes`.*3D"):
+        op(features, boxes[..., :3], 2)
+    with pytest.raises(ValueError, match="`boxes`.*per image"):
+        op(features, np.zeros((3, 2, 4), "float32"), 2)
+    with pytest.raises(ValueError, match="`data_format`"):
+        op(features, boxes, 2, data_format="channels_middle")
+
+
+def test_roi_align_bad_sampling_ratio_and_aligned():
+    features, boxes = np.zeros((1, 4, 4, 2), "float32"), np.zeros((1, 2, 4), "float32")
+    with pytest.raises(ValueError, match="`sampling_ratio`"):
+        dlx_ops.roi_align(features, boxes, 2, sampling_ratio=1.5)
+    with pytest.raises(ValueError, match="`aligned`"):
+        dlx_ops.roi_align(features, boxes, 2, aligned="yes")
