@@ -6,7 +6,6 @@ spp.npz, recorded by record_spp.py).
 """
 
 import math
-import os
 
 import keras
 import numpy as np
@@ -15,7 +14,6 @@ import pytest
 from keras_dlx import layers
 from keras_dlx import ops as dlx_ops
 from tests.addons_fixtures import load as load_fixture
-
 
 # ----------------------------------------------------------------------------------------------------------------
 # NumPy references, one loop per box, bin and sample, as torchvision's CPU kernels (roi_align_kernel.cpp,
@@ -288,3 +286,114 @@ def test_roi_align_bad_sampling_ratio_and_aligned():
         dlx_ops.roi_align(features, boxes, 2, sampling_ratio=1.5)
     with pytest.raises(ValueError, match="`aligned`"):
         dlx_ops.roi_align(features, boxes, 2, aligned="yes")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Layers
+
+def test_roi_layers_equal_the_ops_in_a_two_input_model_both_data_formats():
+    rng = np.random.default_rng(7)
+    features = rng.standard_normal((2, 6, 7, 3)).astype("float32")
+    boxes = _boxes(rng, 2, 5, 6, 1 / 4)
+    for data_format in ("channels_last", "channels_first"):
+        x = features if data_format == "channels_last" else np.moveaxis(features, -1, 1)
+        for layer, op in [
+            (layers.ROIAlign2D((2, 3), 1 / 4, 2, True, data_format),
+             lambda f: dlx_ops.roi_align(f, boxes, (2, 3), 1 / 4, 2, True, data_format)),
+            (layers.ROIPooling2D((2, 3), 1 / 4, data_format),
+             lambda f: dlx_ops.roi_pool(f, boxes, (2, 3), 1 / 4, data_format)),
+        ]:
+            inputs = [keras.Input(x.shape[1:]), keras.Input((None, 4))]
+            model = keras.Model(inputs, layer(inputs))
+            expected = (2, 5, 2, 3, 3) if data_format == "channels_last" else (2, 5, 3, 2, 3)
+            assert tuple(model.output.shape[2:]) == expected[2:]
+            np.testing.assert_allclose(model.predict([x, boxes], verbose=0), _numpy(op(x)), atol=1e-6)
+
+
+def test_roi_layers_keep_float32_boxes_under_mixed_precision():
+    features = np.random.default_rng(8).standard_normal((1, 8, 8, 2)).astype("float32")
+    boxes = np.array([[[1000.3, 1000.3, 1100.7, 1100.7]]], "float32") / 1  # float16 would round to 1000, 1101
+    for cls in (layers.ROIAlign2D, layers.ROIPooling2D):
+        mixed = cls(2, spatial_scale=1 / 128, dtype="mixed_float16", data_format="channels_last")
+        exact = cls(2, spatial_scale=1 / 128, data_format="channels_last")
+        y = mixed([features, boxes])
+        assert keras.backend.standardize_dtype(y.dtype) == "float16"
+        # float16 features: 1e-3 relative.
+        np.testing.assert_allclose(_numpy(y).astype("float32"), _numpy(exact([features, boxes])), rtol=2e-3,
+                                   atol=2e-3)
+
+
+@pytest.mark.parametrize("cls", [layers.ROIAlign2D, layers.ROIPooling2D])
+def test_roi_layers_bad_arguments_and_inputs(cls):
+    with pytest.raises(ValueError, match="`output_size`"):
+        cls(0)
+    with pytest.raises(ValueError, match="`spatial_scale`"):
+        cls(2, spatial_scale=0)
+    with pytest.raises(ValueError, match="`data_format`"):
+        cls(2, data_format="nhwc")
+    layer = cls(2)
+    with pytest.raises(ValueError, match="expected a list"):
+        layer.build((2, 4, 4, 3))
+    with pytest.raises(ValueError, match="4D input"):
+        layer.build([(2, 4, 4), (2, 3, 4)])
+    with pytest.raises(ValueError, match="boxes of shape"):
+        layer.build([(2, 4, 4, 3), (2, 3, 5)])
+    if cls is layers.ROIAlign2D:
+        with pytest.raises(ValueError, match="`sampling_ratio`"):
+            cls(2, sampling_ratio=None)
+        with pytest.raises(ValueError, match="`aligned`"):
+            cls(2, aligned=1)
+    else:
+        with pytest.raises(ValueError, match="height and width must be known"):
+            layer.build([(2, None, 4, 3), (2, 3, 4)])
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# SpatialPyramidPooling2D against TensorFlow Addons 0.23
+
+SPP = load_fixture("spp")
+SPP_CASES = sorted({name.split("/")[0] for name in SPP})
+
+
+@pytest.mark.parametrize("name", SPP_CASES)
+def test_spatial_pyramid_pooling_matches_addons(name):
+    data_format = "channels_first" if name == "channels_first" else "channels_last"
+    bins = [tuple(level) for level in SPP[f"{name}/bins"].tolist()]
+    layer = layers.SpatialPyramidPooling2D(bins, data_format=data_format)
+    x, projection = SPP[f"{name}/x"], SPP[f"{name}/R"]
+    # Means of float32 values: 1e-6.
+    np.testing.assert_allclose(_numpy(layer(x)), SPP[f"{name}/y"], rtol=1e-6, atol=1e-6)
+    grad = _gradient(lambda v: keras.ops.sum(layer(v) * projection), x)
+    np.testing.assert_allclose(grad, SPP[f"{name}/d_x"], rtol=1e-6, atol=1e-6)
+
+
+def test_spatial_pyramid_pooling_max_any_input_size():
+    layer = layers.SpatialPyramidPooling2D([1, (2, 3)], pooling="max", data_format="channels_last")
+    for height, width in [(4, 6), (5, 7), (9, 3)]:
+        x = np.random.default_rng(height).standard_normal((2, height, width, 2)).astype("float32")
+        y = _numpy(layer(x))
+        assert y.shape == (2, 7, 2)
+        np.testing.assert_array_equal(y[:, 0], x.max(axis=(1, 2)))
+        cell_h, cell_w = height // 2, width // 3
+        for i in range(2):
+            for j in range(3):
+                cell = x[:, i * cell_h:(i + 1) * cell_h, j * cell_w:(j + 1) * cell_w]
+                np.testing.assert_array_equal(y[:, 1 + 3 * i + j], cell.max(axis=(1, 2)))
+    inputs = keras.Input((None, None, 2))
+    model = keras.Model(inputs, keras.layers.Flatten()(layer(inputs)))
+    assert tuple(model.output.shape) == (None, 14)
+    assert model.predict(np.zeros((1, 11, 5, 2), "float32"), verbose=0).shape == (1, 14)
+
+
+def test_spatial_pyramid_pooling_bad_arguments():
+    for bins in ([], 3, [0], [(1, 2, 3)], ["a"], [True], [(2, -1)]):
+        with pytest.raises(ValueError, match="`bins`"):
+            layers.SpatialPyramidPooling2D(bins)
+    with pytest.raises(ValueError, match="`pooling`"):
+        layers.SpatialPyramidPooling2D([1], pooling="sum")
+    with pytest.raises(ValueError, match="`data_format`"):
+        layers.SpatialPyramidPooling2D([1], data_format="nchw")
+    with pytest.raises(ValueError, match="cannot be split into 4 bins"):
+        layers.SpatialPyramidPooling2D([1, 4], data_format="channels_last").build((2, 3, 8, 2))
+    with pytest.raises(ValueError, match="4D input"):
+        layers.SpatialPyramidPooling2D([1]).build((2, 8, 2))

@@ -5,6 +5,7 @@ and return one `output_size` grid of features per box. Backend-neutral (`keras.o
 """
 
 import math
+import numbers
 
 import keras
 import numpy as np
@@ -20,15 +21,20 @@ __all__ = ["roi_align", "roi_pool"]
 _WINDOW = 6
 
 
-def _output_size(value):
-    return args.int_tuple("output_size", value, 2)
+def roi_arguments(output_size, spatial_scale):
+    """Validated `(output_size, spatial_scale)` of the RoI ops and layers (not exported)."""
+    output_size = args.int_tuple("output_size", output_size, 2)
+    if not isinstance(spatial_scale, numbers.Real) or isinstance(spatial_scale, bool) \
+            or not math.isfinite(spatial_scale) or spatial_scale <= 0:
+        args.invalid("spatial_scale", spatial_scale, "a positive finite number")
+    return output_size, float(spatial_scale)
 
 
-def _spatial_scale(value):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
-            or not math.isfinite(value) or value <= 0:
-        args.invalid("spatial_scale", value, "a positive finite number")
-    return float(value)
+def sampling_ratio_argument(value):
+    """A validated `sampling_ratio` of roi_align (not exported)."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        args.invalid("sampling_ratio", value, "an integer (<= 0 for an adaptive ratio)")
+    return int(value)
 
 
 def _inputs(features, boxes, data_format):
@@ -141,11 +147,8 @@ def roi_align(features, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1
     Reference:
         - [He et al. 2017, Mask R-CNN](https://arxiv.org/abs/1703.06870)
     """
-    out_h, out_w = _output_size(output_size)
-    spatial_scale = _spatial_scale(spatial_scale)
-    if not args._is_int(sampling_ratio):
-        args.invalid("sampling_ratio", sampling_ratio, "an integer (<= 0 for an adaptive ratio)")
-    sampling_ratio = int(sampling_ratio)
+    (out_h, out_w), spatial_scale = roi_arguments(output_size, spatial_scale)
+    sampling_ratio = sampling_ratio_argument(sampling_ratio)
     aligned = args.boolean("aligned", aligned)
     features, boxes, data_format, dtype, compute = _inputs(features, boxes, data_format)
     batch, height, width, channels = ops.shape(features)
@@ -241,8 +244,7 @@ def roi_pool(features, boxes, output_size, spatial_scale=1.0, data_format=None):
     Reference:
         - [Girshick 2015, Fast R-CNN](https://arxiv.org/abs/1504.08083)
     """
-    out_h, out_w = _output_size(output_size)
-    spatial_scale = _spatial_scale(spatial_scale)
+    (out_h, out_w), spatial_scale = roi_arguments(output_size, spatial_scale)
     features, boxes, data_format, dtype, compute = _inputs(features, boxes, data_format)
     batch, height, width, channels = ops.shape(features)
     if not all(isinstance(size, int) for size in (height, width, channels)):
