@@ -1,4 +1,5 @@
 import os
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -22,3 +23,25 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tensorflow_only" in item.keywords:
             item.add_marker(skip)
+
+
+JAX_TEST = "tests/test_backends.py::test_backend_neutral_tests_pass_on_jax"
+
+
+def pytest_collection_finish(session):
+    # The JAX rerun is a separate pytest process: start it now, beside this run, rather than when its test comes.
+    selected = any(item.nodeid == JAX_TEST for item in session.items)
+    if session.config.option.collectonly or keras.backend.backend() != "tensorflow" or not selected:
+        return
+    try:
+        import jax  # noqa: F401
+    except ImportError:
+        return  # the test skips itself
+    from tests import test_backends
+
+    test_backends.start_run("jax", test_backends.JAX_ENV)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if "tests.test_backends" in sys.modules:
+        sys.modules["tests.test_backends"].stop_runs()
