@@ -79,8 +79,8 @@ class MeanAveragePrecision(keras.metrics.Metric):
     ...           "classes": np.array([[0, 1, 1]]), "scores": np.array([[0.9, 0.8, 0.7]], "float32")}
     >>> metric.update_state(y_true, y_pred)
     >>> result = metric.result()
-    >>> print(np.round(float(result["map"]), 4), np.round(float(result["map_50"]), 4))
-    0.6 1.0
+    >>> print({key: round(float(result[key]), 4) for key in ("map", "map_50", "mar_100", "map_small")})
+    {'map': 0.75, 'map_50': 1.0, 'mar_100': 0.75, 'map_small': -1.0}
 
     Reference:
         - [Lin et al. 2014, Microsoft COCO: Common Objects in Context](https://arxiv.org/abs/1405.0312)
