@@ -81,13 +81,12 @@ def reference_roi_pool(features, boxes, output_size, spatial_scale=1.0):
         for n in range(num_boxes):
             x1, y1, x2, y2 = (_round(float(v) * spatial_scale) for v in boxes[b, n])
             roi_w, roi_h = max(x2 - x1 + 1, 1), max(y2 - y1 + 1, 1)
-            bin_h, bin_w = roi_h / out_h, roi_w / out_w
             for i in range(out_h):
-                for j in range(out_w):
-                    h0 = min(max(math.floor(i * bin_h) + y1, 0), height)
-                    h1 = min(max(math.ceil((i + 1) * bin_h) + y1, 0), height)
-                    w0 = min(max(math.floor(j * bin_w) + x1, 0), width)
-                    w1 = min(max(math.ceil((j + 1) * bin_w) + x1, 0), width)
+                for j in range(out_w):  # floor(i * roi_h / out_h) .. ceil((i + 1) * roi_h / out_h), in integers
+                    h0 = min(max(i * roi_h // out_h + y1, 0), height)
+                    h1 = min(max(-(-(i + 1) * roi_h // out_h) + y1, 0), height)
+                    w0 = min(max(j * roi_w // out_w + x1, 0), width)
+                    w1 = min(max(-(-(j + 1) * roi_w // out_w) + x1, 0), width)
                     if h1 > h0 and w1 > w0:
                         result[b, n, i, j] = features[b, h0:h1, w0:w1].max(axis=(0, 1))
     return result
@@ -138,11 +137,13 @@ def test_roi_align_matches_reference(sampling_ratio, aligned, spatial_scale, out
 
 
 def test_roi_align_large_boxes_and_many_samples():
-    """Boxes much larger than the map (many samples per bin, most outside) and sampling_ratio 5."""
+    """Boxes much larger than the map (many samples per bin, most outside), boxes whose size is a whole number of
+    bins (the adaptive ratio is then exact: ceil(6 / 3) = 2, not 3), and sampling_ratio 5."""
     rng = np.random.default_rng(3)
     features = rng.standard_normal((1, 5, 6, 2)).astype("float32")
     boxes = np.array([[[-20.0, -15.0, 30.0, 25.0], [-3.0, 1.5, 4.0, 2.0], [2.0, 2.0, 2.0, 2.0],
-                       [5.5, 4.5, 6.5, 5.5], [-1.2, -1.1, -0.9, -0.95]]], "float32")
+                       [5.5, 4.5, 6.5, 5.5], [-1.2, -1.1, -0.9, -0.95],
+                       [1.0, 0.5, 7.0, 4.5], [0.5, 0.0, 9.5, 6.0]]], "float32")  # whole bins: 2 (3) samples
     for sampling_ratio in (-1, 5):
         for aligned in (False, True):
             expected = reference_roi_align(features.astype("float64"), boxes, (2, 3), 1.0, sampling_ratio,
@@ -163,6 +164,9 @@ def test_roi_align_channels_first_and_jit():
     class Pool(keras.layers.Layer):
         def call(self, x):
             return dlx_ops.roi_align(x, boxes, 2, sampling_ratio=-1, data_format="channels_last")
+
+        def compute_output_shape(self, input_shape):  # fixed boxes: 2 images whatever the symbolic batch
+            return (input_shape[0], 5, 2, 2, 3)
 
     inputs = keras.Input((6, 5, 3))
     model = keras.Model(inputs, keras.layers.Dense(1)(Pool()(inputs)))

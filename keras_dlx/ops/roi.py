@@ -40,18 +40,20 @@ def sampling_ratio_argument(value):
 def _inputs(features, boxes, data_format):
     """Validated channels_last features and float boxes, in a float compute dtype (float32 or float64)."""
     data_format = args.data_format(data_format)
+    # Plain ValueErrors (not args.invalid): Keras re-raises an error from inside a layer's call with its message
+    # as the only argument.
     features = ops.convert_to_tensor(features)
     if len(features.shape) != 4:
-        args.invalid("features", f"a tensor of shape {tuple(features.shape)}",
-                     "a 4D tensor (batch, height, width, channels) or, for channels_first, "
-                     "(batch, channels, height, width)")
+        raise ValueError("Invalid `features`: expected a 4D tensor (batch, height, width, channels) or, for "
+                         f"channels_first, (batch, channels, height, width). Received: features.shape="
+                         f"{tuple(features.shape)}")
     boxes = ops.convert_to_tensor(boxes)
     if len(boxes.shape) != 3 or boxes.shape[-1] != 4:
-        args.invalid("boxes", f"a tensor of shape {tuple(boxes.shape)}",
-                     "a 3D tensor (batch, num_boxes, 4) of xyxy boxes")
+        raise ValueError("Invalid `boxes`: expected a 3D tensor (batch, num_boxes, 4) of xyxy boxes. "
+                         f"Received: boxes.shape={tuple(boxes.shape)}")
     if features.shape[0] is not None and boxes.shape[0] is not None and features.shape[0] != boxes.shape[0]:
-        args.invalid("boxes", f"a tensor of shape {tuple(boxes.shape)}",
-                     f"one row of boxes per image of `features` (batch {features.shape[0]})")
+        raise ValueError(f"Invalid `boxes`: expected one row of boxes per image of `features` (batch "
+                         f"{features.shape[0]}). Received: boxes.shape={tuple(boxes.shape)}")
     if data_format == "channels_first":
         features = ops.transpose(features, (0, 2, 3, 1))
     dtype = keras.backend.standardize_dtype(features.dtype)
@@ -97,6 +99,13 @@ def _axis_weights(start, roi_size, pooled, grid, length, sampling_ratio, dtype):
     hat = ops.maximum(1 - ops.abs(ops.clip(y, 0, length - 1) - rows), 0)
     weights = ops.sum(ops.where(valid, hat, 0), axis=-1)
     return weights / ops.maximum(grid[..., 0], 1)
+
+
+def _ceil_divide(x, n):
+    """ceil(x / n), exact where x / n is a whole number (XLA's CPU division can land 1 ulp above it)."""
+    q = ops.ceil(x / n)
+    q = ops.where((q - 1) * n >= x, q - 1, q)
+    return ops.where(q * n < x, q + 1, q)
 
 
 def roi_align(features, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1, aligned=False, data_format=None):
@@ -160,7 +169,7 @@ def roi_align(features, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1
     if sampling_ratio > 0:
         grid_h = grid_w = ops.full(ops.shape(roi_h), float(sampling_ratio), dtype=compute)
     else:
-        grid_h, grid_w = ops.ceil(roi_h / out_h), ops.ceil(roi_w / out_w)
+        grid_h, grid_w = _ceil_divide(roi_h, out_h), _ceil_divide(roi_w, out_w)
     weights_y = _axis_weights(y1, roi_h, out_h, grid_h, height, sampling_ratio, compute)  # (b, n, out_h, H)
     weights_x = _axis_weights(x1, roi_w, out_w, grid_w, width, sampling_ratio, compute)  # (b, n, out_w, W)
     num_boxes = ops.shape(boxes)[1]
@@ -198,14 +207,16 @@ def _shifted_max(table, axis, shift):
 
 
 def _bin_edges(start, roi_size, pooled, length):
-    """Fast R-CNN's integer bin ranges [lo, hi) along one axis, clipped to the map: `(batch, boxes, pooled)`."""
-    bin_size = roi_size / pooled
-    p = ops.cast(ops.arange(pooled), bin_size.dtype)
-    lo = ops.floor(p * bin_size[..., None]) + start[..., None]
-    hi = ops.ceil((p + 1) * bin_size[..., None]) + start[..., None]
-    lo = ops.clip(lo, 0, length)
-    hi = ops.clip(hi, 0, length)
-    return ops.cast(lo, "int32"), ops.cast(hi, "int32")
+    """Fast R-CNN's integer bin ranges [lo, hi) along one axis, clipped to the map: `(batch, boxes, pooled)`.
+
+    `floor(p * size / pooled)` and `ceil((p + 1) * size / pooled)` in integers, exactly (torchvision computes
+    them in floating point, which agrees for the sizes of feature maps).
+    """
+    size, start = ops.cast(roi_size, "int32")[..., None], ops.cast(start, "int32")[..., None]
+    p = ops.arange(pooled, dtype="int32")
+    lo = ops.floor_divide(p * size, pooled) + start
+    hi = -ops.floor_divide(-(p + 1) * size, pooled) + start
+    return ops.clip(lo, 0, length), ops.clip(hi, 0, length)
 
 
 def roi_pool(features, boxes, output_size, spatial_scale=1.0, data_format=None):
@@ -248,8 +259,8 @@ def roi_pool(features, boxes, output_size, spatial_scale=1.0, data_format=None):
     features, boxes, data_format, dtype, compute = _inputs(features, boxes, data_format)
     batch, height, width, channels = ops.shape(features)
     if not all(isinstance(size, int) for size in (height, width, channels)):
-        args.invalid("features", f"a tensor of shape {tuple(features.shape)}",
-                     "known height, width and channels")
+        raise ValueError("Invalid `features`: roi_pool needs a known height, width and channels. "
+                         f"Received: features.shape={tuple(features.shape)}")
     x1, y1, x2, y2 = (_round_half_away(boxes[..., i] * spatial_scale) for i in range(4))
     roi_w, roi_h = ops.maximum(x2 - x1 + 1, 1), ops.maximum(y2 - y1 + 1, 1)
     row_lo, row_hi = _bin_edges(y1, roi_h, out_h, height)  # (b, n, out_h)
