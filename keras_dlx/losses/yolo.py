@@ -2,6 +2,7 @@
 
 import numbers
 
+import keras
 from keras import ops
 
 from keras_dlx.losses.base import ArgumentsLoss
@@ -30,8 +31,9 @@ def encode_yolo_v1_targets(gt_boxes, gt_classes, image_size, grid_size=7, num_cl
 
         [x, y, w, h, object, one-hot class (num_classes)]
 
-    with `(x, y)` the centre's offset within the cell in [0, 1), `(w, h)` the size relative to the image, `object`
-    1 for a cell holding a truth; a cell without one is all zeros. Padding truths (class -1) are skipped.
+    with `(x, y)` the centre's offset within the cell in [0, 1] (1 only for a centre on the image's right or bottom
+    edge), `(w, h)` the size relative to the image, `object` 1 for a cell holding a truth; a cell without one is
+    all zeros. Padding truths (class -1) are skipped.
 
     Args:
         gt_boxes: `(batch, max_boxes, 4)` xyxy pixels, padded.
@@ -59,7 +61,7 @@ def encode_yolo_v1_targets(gt_boxes, gt_classes, image_size, grid_size=7, num_cl
     grid_size = args.positive_int("grid_size", grid_size)
     num_classes = args.positive_int("num_classes", num_classes)
     gt_boxes = ops.convert_to_tensor(gt_boxes)
-    dtype = "float64" if str(gt_boxes.dtype) == "float64" else "float32"
+    dtype = "float64" if keras.backend.standardize_dtype(gt_boxes.dtype) == "float64" else "float32"
     gt_boxes = ops.cast(gt_boxes, dtype)
     gt_classes = ops.cast(ops.convert_to_tensor(gt_classes), "int32")
     if len(gt_boxes.shape) != 3 or gt_boxes.shape[-1] != 4 or len(gt_classes.shape) != 2:

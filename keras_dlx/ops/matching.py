@@ -3,6 +3,7 @@
 import math
 import numbers
 
+import keras
 import numpy as np
 from keras import ops
 
@@ -215,7 +216,7 @@ def match_anchors(anchors, gt_boxes, gt_classes, positive_threshold=0.5, negativ
     positive, negative = _thresholds(positive_threshold, negative_threshold)
     allow_low_quality_matches = args.boolean("allow_low_quality_matches", allow_low_quality_matches)
     gt_boxes, gt_classes, unbatched = _ground_truth(gt_boxes, gt_classes)
-    dtype = "float64" if str(gt_boxes.dtype) == "float64" else "float32"
+    dtype = "float64" if keras.backend.standardize_dtype(gt_boxes.dtype) == "float64" else "float32"
     gt_boxes = ops.cast(gt_boxes, dtype)
     anchors = _anchor_tensor(anchors, dtype)
     if gt_boxes.shape[1] == 0:  # no truth columns at all: every anchor is a negative
@@ -283,7 +284,7 @@ def encode_anchor_targets(anchors, gt_boxes, gt_classes, positive_threshold=0.5,
     """
     variances = _check_variances(variances)
     gt_boxes, gt_classes, unbatched = _ground_truth(gt_boxes, gt_classes)
-    dtype = "float64" if str(gt_boxes.dtype) == "float64" else "float32"
+    dtype = "float64" if keras.backend.standardize_dtype(gt_boxes.dtype) == "float64" else "float32"
     gt_boxes = ops.cast(gt_boxes, dtype)
     anchors = _anchor_tensor(anchors, dtype)
     if matches is None:
