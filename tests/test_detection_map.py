@@ -288,3 +288,11 @@ def test_accepts_backend_tensors():
     y_true, y_pred = random_batch(4, images=3)
     tensors = [{key: keras.ops.convert_to_tensor(value) for key, value in d.items()} for d in (y_true, y_pred)]
     assert evaluated(MeanAveragePrecision(), tensors) == evaluated(MeanAveragePrecision(), (y_true, y_pred))
+
+
+@pytest.mark.tensorflow_only  # benchmarks run on TensorFlow (benchmarks/harness.py imports it)
+def test_benchmark_runs_and_agrees_with_pycocotools():
+    from benchmarks import map as map_benchmark
+
+    row = map_benchmark.compare(images=12, detections=30, classes=5, repeats=1)
+    assert row["ratio"] > 0 and row["max_difference"] < 1e-6 and row["map"] > 0
