@@ -259,6 +259,11 @@ def test_bad_input(change, match):
         MeanAveragePrecision().update_state(y_true, y_pred)
 
 
+def test_sample_weight_is_refused():
+    with pytest.raises(ValueError, match="sample_weight"):
+        MeanAveragePrecision().update_state(*_valid(), sample_weight=np.ones(1))
+
+
 def test_padding_values_are_not_validated():
     y_true, y_pred = _valid()
     y_true = {"boxes": np.concatenate([y_true["boxes"], [[[np.nan, 5, 0, 0]]]], axis=1),

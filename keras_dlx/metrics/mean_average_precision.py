@@ -38,7 +38,8 @@ class MeanAveragePrecision(keras.metrics.Metric):
     `large`: >= 96^2, area of the ground-truth box, bounds inclusive as in COCOeval) re-evaluates with the truths
     outside it ignored: a detection matched to an ignored truth, or unmatched and itself outside the range, counts
     neither as true nor as false positive. A class without ground truth (in an area range) is left out of the
-    mean; a value with no class to average is -1, as COCOeval reports it.
+    mean; a value with no class to average is -1, as COCOeval reports it. Images without truths or without
+    detections, and batches without any detection, are valid input.
 
     `recall_points=11` samples recall at 0, 0.1, ..., 1 (PASCAL VOC 2007's 11-point interpolated AP) and by default
     evaluates at IoU 0.5 only, so `map` is VOC 2007's mAP@0.5 (and `map_75` is -1). Matching stays COCO's: VOC's
@@ -50,7 +51,9 @@ class MeanAveragePrecision(keras.metrics.Metric):
 
     The state is the list of detections seen, so `update_state` converts its inputs to NumPy and runs eagerly: it
     cannot run inside a traced function (`tf.function`, `jax.jit`, a compiled `model.fit`/`evaluate` step).
-    Call it on `model.predict` outputs, or compile the model with `run_eagerly=True`.
+    Call it on `model.predict` outputs, or compile the model with `run_eagerly=True`. `y_true` is
+    `{"boxes": (batch, max_truths, 4), "classes": (batch, max_truths)}` and `y_pred` adds `"scores"`, boxes xyxy in
+    pixels, class -1 marking padding; `result()` returns COCOeval's twelve summary values as a dict.
 
     Args:
         recall_points: 101 (COCO) or 11 (PASCAL VOC 2007), the number of evenly spaced recall points from 0 to 1.
@@ -59,16 +62,6 @@ class MeanAveragePrecision(keras.metrics.Metric):
             COCO's 0.50, 0.55, ..., 0.95 with 101 recall points, 0.5 alone with 11.
         name: str, the metric's name. Defaults to "mean_average_precision".
         dtype: the dtype of the results. Defaults to the Keras float type.
-
-    Inputs of `update_state(y_true, y_pred)`:
-        y_true: dict with "boxes", `(batch, max_truths, 4)` xyxy boxes in pixels, and "classes",
-            `(batch, max_truths)` integer classes, -1 marking padding.
-        y_pred: dict with "boxes" `(batch, max_detections, 4)`, "classes" `(batch, max_detections)` (-1 marks
-            padding) and "scores" `(batch, max_detections)`.
-
-    Returns (of `result()`):
-        A dict of scalars: `map`, `map_50`, `map_75`, `map_small`, `map_medium`, `map_large`, `mar_1`, `mar_10`,
-        `mar_100`, `mar_small`, `mar_medium`, `mar_large` (COCOeval's twelve summary values, in its order).
 
     Example:
 
@@ -107,7 +100,15 @@ class MeanAveragePrecision(keras.metrics.Metric):
         return np.linspace(0.5, 0.95, 10)  # as COCOeval builds them, so that 0.75 compares equal
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        """Matches the batch's detections to its ground truth and stores the outcome (eagerly, in NumPy)."""
+        """Matches the batch's detections to its ground truth and stores the outcome (eagerly, in NumPy).
+
+        Args:
+            y_true: dict with "boxes", `(batch, max_truths, 4)` xyxy boxes in pixels, and "classes",
+                `(batch, max_truths)` integer classes, -1 marking padding.
+            y_pred: dict with "boxes" `(batch, max_detections, 4)`, "classes" `(batch, max_detections)` (-1 marks
+                padding) and "scores" `(batch, max_detections)`.
+            sample_weight: not supported, must be None.
+        """
         if sample_weight is not None:
             raise ValueError(f"Invalid input for metric '{self.name}': `sample_weight` is not supported. "
                              f"Received: sample_weight={sample_weight!r}")
@@ -120,6 +121,14 @@ class MeanAveragePrecision(keras.metrics.Metric):
         self._state = _Detections()
 
     def result(self):
+        """COCOeval's summary values of everything seen since the last reset.
+
+        Returns:
+            A dict of scalars in the metric's dtype, in COCOeval's order: `map`, `map_50`, `map_75`,
+            `map_small`, `map_medium`, `map_large`, `mar_1`, `mar_10`, `mar_100`, `mar_small`, `mar_medium`,
+            `mar_large`; -1 where no class has ground truth (in that area range, or for a threshold not
+            evaluated).
+        """
         stats = _summarize(self._state, self.thresholds, self.recall_points)
         return {key: keras.ops.convert_to_tensor(value, dtype=self.dtype) for key, value in stats.items()}
 
