@@ -49,7 +49,8 @@ def encode_yolo_v1_targets(gt_boxes, gt_classes, image_size, grid_size=7, num_cl
     Example:
 
     >>> target = keras_dlx.losses.encode_yolo_v1_targets(
-    ...     np.array([[[10.0, 20.0, 30.0, 60.0]]]), np.array([[1]]), image_size=70, grid_size=7, num_classes=3)
+    ...     np.array([[[10.0, 20.0, 30.0, 60.0]]], "float32"), np.array([[1]]), image_size=70, grid_size=7,
+    ...     num_classes=3)
     >>> np.round(keras.ops.convert_to_numpy(target[0, 4, 2]), 4)
     array([0.    , 0.    , 0.2857, 0.5714, 1.    , 0.    , 1.    , 0.    ],
           dtype=float32)
@@ -132,7 +133,8 @@ class YOLOv1Loss(ArgumentsLoss):
     Example:
 
     >>> y_true = keras_dlx.losses.encode_yolo_v1_targets(
-    ...     np.array([[[10.0, 20.0, 30.0, 60.0]]]), np.array([[1]]), image_size=70, grid_size=7, num_classes=3)
+    ...     np.array([[[10.0, 20.0, 30.0, 60.0]]], "float32"), np.array([[1]]), image_size=70, grid_size=7,
+    ...     num_classes=3)
     >>> loss = keras_dlx.losses.YOLOv1Loss(grid_size=7, boxes_per_cell=2, num_classes=3)
     >>> round(float(loss(y_true, np.full((1, 7, 7, 13), 0.5))), 4)
     15.7578
