@@ -88,8 +88,11 @@ class NonMaxSuppression(keras.layers.Layer):
 
     def call(self, boxes, scores):
         self._check_shapes(boxes.shape, scores.shape)
-        boxes = ops.cast(boxes, "float32")
-        scores = ops.cast(scores, "float32")
+        # float32 at least (float16 coordinates are too coarse for IoU), float64 for a float64 layer or input.
+        work = "float64" if "float64" in (self.compute_dtype, keras.backend.standardize_dtype(boxes.dtype)) \
+            else "float32"
+        boxes = ops.cast(boxes, work)
+        scores = ops.cast(scores, work)
         batch, count, num_classes = ops.shape(scores)[0], ops.shape(scores)[1], ops.shape(scores)[2]
         if self.class_aware:
             # One candidate per (box, class), box-major: candidate k is box k // C, class k % C.
