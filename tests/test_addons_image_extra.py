@@ -208,16 +208,17 @@ def test_translations_to_projective_transforms_matches_addons(name):
     np.testing.assert_array_equal(out, F[prefix + "transforms"])
 
 
-def test_affine_transform_of_these_transforms_is_addons_rotate_and_translate():
+@pytest.mark.parametrize("interpolation", ["nearest", "bilinear"])
+def test_affine_transform_of_these_transforms_is_addons_rotate_and_translate(interpolation):
     images = F["warp/images"]
     h, w = images.shape[1:3]
     rotations = image_ops.angles_to_projective_transforms(F["warp/angles"], h, w)
     translations = image_ops.translations_to_projective_transforms(F["warp/translations"])
     for transforms, key in ((rotations, "warp/rotated"), (translations, "warp/translated")):
-        out = _np(keras.ops.image.affine_transform(images, transforms, interpolation="bilinear",
+        out = _np(keras.ops.image.affine_transform(images, transforms, interpolation=interpolation,
                                                    fill_mode="constant", data_format="channels_last"))
-        # The migration guide's recipe: bilinear sampling of values in [0, 1], float32: 1e-5.
-        np.testing.assert_allclose(out, F[key], rtol=1e-5, atol=1e-5)
+        # The migration guide's recipe ("nearest" is Addons' default): values in [0, 1], float32: 1e-5.
+        np.testing.assert_allclose(out, F[f"{key}_{interpolation}"], rtol=1e-5, atol=1e-5)
 
 
 # ---------------------------------------------------------------- bad arguments
