@@ -10,7 +10,16 @@ composition's own sampling, the like-for-like comparison) and the default adapti
 (torchvision's default: up to ceil(25 / 7) = 4 x 4 samples per bin here, more work than the composition does).
 
 roi_align's cost does not depend on the number of samples: it is two batched matrix products (see the op's
-docstring), ~4.6 GFLOP forward for these sizes, and their transposes backward.
+docstring), ~4.6 GFLOP forward for these sizes (the first, (512 * 7, 50) x (50, 50 * 256), is most of it), and
+their transposes backward. The composition's fused TensorFlow kernel reads 4 pixels per sample, ~0.1 G reads for
+these sizes: a backend-neutral exact op (keras.ops has no fused crop-and-interpolate; XLA cannot compile
+CropAndResize) cannot reach it on CPU. A third row times `tf_roi_align` below, a TensorFlow-only fast path for a
+fixed `sampling_ratio` that is exact (torchvision's semantics, within float32 rounding, checked against
+keras_dlx.ops.roi_align in tests/test_detection_roi.py) but not in keras_dlx (whose ops are backend-neutral).
+
+Measured 2026-12-04 on the shared 2-core machine (load average 4 to 9 from other jobs), `--repeats 7`, tape path:
+roi_align / composition 3.5-3.7 (sampling_ratio 2) and 3.4 (sampling_ratio -1); tf_roi_align / composition
+~1.04. Target MISSED by the backend-neutral op.
 """
 
 import os
@@ -64,6 +73,41 @@ class CropAndResizeStep(keras.layers.Layer):
         return tf.reshape(pooled, (1, NUM_BOXES, OUTPUT, OUTPUT, SHAPE[-1]))
 
 
+def tf_roi_align(features, boxes, output_size, spatial_scale, sampling_ratio, aligned=False):
+    """roi_align for `sampling_ratio > 0` from TensorFlow's fused kernels (channels_last).
+
+    The bins' samples form one regular grid of `(out_h * s, out_w * s)` points per box, which is what
+    `crop_and_resize` samples; padding the map with a copy of its border pixels makes crop_and_resize's
+    extrapolation (0 outside `[0, size - 1]` of the padded map) torchvision's rule (0 outside `[-1, size]`, the
+    border value within one pixel of it). A 2D average pool of `s x s` then averages each bin's samples.
+    """
+    out_h, out_w = output_size
+    s = sampling_ratio
+    batch, height, width, channels = features.shape
+    padded = tf.pad(features, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="SYMMETRIC")
+    x1, y1, x2, y2 = tf.unstack(boxes * spatial_scale - (0.5 if aligned else 0.0), axis=-1)
+    roi_w, roi_h = x2 - x1, y2 - y1
+    if not aligned:
+        roi_w, roi_h = tf.maximum(roi_w, 1.0), tf.maximum(roi_h, 1.0)
+    step_y, step_x = roi_h / (out_h * s), roi_w / (out_w * s)
+    # Sample i sits at y1 + (i + 0.5) * step, i.e. y1 + 1 + (i + 0.5) * step in the padded map.
+    normalised = tf.stack([(y1 + 1 + 0.5 * step_y) / (height + 1), (x1 + 1 + 0.5 * step_x) / (width + 1),
+                           (y1 + 1 + (out_h * s - 0.5) * step_y) / (height + 1),
+                           (x1 + 1 + (out_w * s - 0.5) * step_x) / (width + 1)], axis=-1)
+    num_boxes = tf.shape(boxes)[1]
+    crops = tf.image.crop_and_resize(padded, tf.reshape(normalised, (-1, 4)),
+                                     tf.repeat(tf.range(batch), num_boxes), (out_h * s, out_w * s))
+    pooled = tf.nn.avg_pool2d(crops, s, s, "VALID")
+    return tf.reshape(pooled, (batch, num_boxes, out_h, out_w, channels))
+
+
+class TFRoIAlignStep(keras.layers.Layer):
+    """`tf_roi_align` of the fixed boxes, sampling_ratio 2."""
+
+    def call(self, inputs):
+        return tf_roi_align(inputs, _boxes(), (OUTPUT, OUTPUT), 1 / STRIDE, 2)
+
+
 def cases():
     target = ("<=", 1.0)
     return [
@@ -71,6 +115,8 @@ def cases():
          lambda: RoIAlignStep(2), CropAndResizeStep, target),
         ("roi_align 512 boxes 7x7, sampling_ratio=-1 / crop_and_resize 14x14 + avg pool",
          lambda: RoIAlignStep(-1), CropAndResizeStep, target),
+        ("(reference, not in keras_dlx) tf_roi_align fast path, sampling_ratio=2 / crop_and_resize composition",
+         TFRoIAlignStep, CropAndResizeStep, None),
     ]
 
 

@@ -1,11 +1,13 @@
 """RoI align / RoI pooling (keras_dlx.ops.roi_align, roi_pool) and their layers, SpatialPyramidPooling2D.
 
 The ops are compared with NumPy references written below from torchvision's definitions (loops over boxes,
-bins and samples, on tiny maps); SpatialPyramidPooling2D with TensorFlow Addons 0.23 (tests/fixtures/addons/
-spp.npz, recorded by record_spp.py).
+bins and samples, on tiny maps) and with torchvision 0.28 itself (tests/fixtures/torchvision/roi.npz, recorded
+by record_roi.py there); SpatialPyramidPooling2D with TensorFlow Addons 0.23 (tests/fixtures/addons/spp.npz,
+recorded by record_spp.py).
 """
 
 import math
+import os
 
 import keras
 import numpy as np
@@ -259,6 +261,33 @@ def test_roi_pool_channels_first_empty_bins_and_gradient():
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# torchvision 0.28 (tests/fixtures/torchvision/roi.npz, recorded by record_roi.py)
+
+TORCHVISION = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "torchvision", "roi.npz")
+with np.load(TORCHVISION, allow_pickle=False) as _data:
+    TV = {name: _data[name] for name in _data.files}
+TV_CASES = sorted({name.split("/")[0] for name in TV if "/" in name})
+
+
+@pytest.mark.parametrize("name", TV_CASES)
+def test_roi_ops_match_torchvision(name):
+    features, boxes = TV[f"{name}/features"], TV[f"{name}/boxes"]
+    output_size, scale = tuple(TV[f"{name}/output_size"].tolist()), float(TV[f"{name}/spatial_scale"])
+    if name.startswith("align"):
+        op = lambda x: dlx_ops.roi_align(  # noqa: E731
+            x, boxes, output_size, scale, int(TV[f"{name}/sampling_ratio"]), bool(TV[f"{name}/aligned"]),
+            data_format="channels_last")
+    else:
+        op = lambda x: dlx_ops.roi_pool(x, boxes, output_size, scale, data_format="channels_last")  # noqa: E731
+    # float32 on both sides: bilinear sums to 1e-5; a maximum exactly, and its gradient (sums of R over the bins
+    # that share a maximum, in another order) to 1e-6.
+    forward, backward = (1e-5, 1e-5) if name.startswith("align") else (0, 1e-6)
+    np.testing.assert_allclose(_numpy(op(features)), TV[f"{name}/y"], atol=forward, rtol=forward)
+    grad = _gradient(lambda x: keras.ops.sum(op(x) * TV[f"{name}/R"]), features)
+    np.testing.assert_allclose(grad, TV[f"{name}/d_features"], atol=backward, rtol=backward)
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # Bad arguments
 
 @pytest.mark.parametrize("op", [dlx_ops.roi_align, dlx_ops.roi_pool])
@@ -401,3 +430,20 @@ def test_spatial_pyramid_pooling_bad_arguments():
         layers.SpatialPyramidPooling2D([1, 4], data_format="channels_last").build((2, 3, 8, 2))
     with pytest.raises(ValueError, match="4D input"):
         layers.SpatialPyramidPooling2D([1]).build((2, 8, 2))
+
+
+@pytest.mark.tensorflow_only
+def test_benchmark_tensorflow_fast_path_is_exact():
+    """benchmarks/roi.py's crop_and_resize fast path (not in keras_dlx) computes roi_align exactly."""
+    import tensorflow as tf
+
+    from benchmarks.roi import tf_roi_align
+
+    rng = np.random.default_rng(9)
+    features = rng.standard_normal((2, 9, 11, 3)).astype("float32")
+    boxes = _boxes(rng, 2, 16, 9)
+    for sampling_ratio, aligned in [(1, False), (2, True), (3, False)]:
+        fast = tf_roi_align(tf.constant(features), tf.constant(boxes), (3, 2), 1.0, sampling_ratio, aligned)
+        exact = dlx_ops.roi_align(features, boxes, (3, 2), 1.0, sampling_ratio, aligned, "channels_last")
+        # Two float32 computations of the same bilinear sums: 1e-5.
+        np.testing.assert_allclose(fast.numpy(), _numpy(exact), atol=1e-5)
