@@ -17,9 +17,10 @@ CropAndResize) cannot reach it on CPU. A third row times `tf_roi_align` below, a
 fixed `sampling_ratio` that is exact (torchvision's semantics, within float32 rounding, checked against
 keras_dlx.ops.roi_align in tests/test_detection_roi.py) but not in keras_dlx (whose ops are backend-neutral).
 
-Measured 2026-12-04 on the shared 2-core machine (load average 4 to 9 from other jobs), `--repeats 7`, tape path:
-roi_align / composition 3.5-3.7 (sampling_ratio 2) and 3.4 (sampling_ratio -1); tf_roi_align / composition
-~1.04. Target MISSED by the backend-neutral op.
+Measured 2026-12-04 on the shared 2-core machine (load average 4 to 9 from other jobs), `--repeats 7`, two runs:
+roi_align / composition 3.5-4.2 (sampling_ratio 2) and 3.1-4.2 (sampling_ratio -1), tape and train_on_batch
+alike; tf_roi_align / composition 1.04-1.14. Target MISSED by the backend-neutral op. Where the time goes (tape,
+sampling_ratio -1): the first matrix product ~60%, the second ~13%, the per-box weights ~10%, backward the rest.
 """
 
 import os
