@@ -89,7 +89,7 @@ def reference_match(anchors, boxes, classes, positive, negative, low_quality):
     return matches
 
 
-def reference_targets(anchors, boxes, classes, matches, variances):
+def reference_targets(anchors, boxes, classes, matches, weights):
     out = np.zeros((len(anchors), 5))
     for a, m in enumerate(matches):
         if m == -2:
@@ -100,8 +100,8 @@ def reference_targets(anchors, boxes, classes, matches, variances):
         wa, ha, xa, ya = x2 - x1, y2 - y1, (x1 + x2) / 2, (y1 + y2) / 2
         bx1, by1, bx2, by2 = boxes[m]
         w, h, x, y = bx2 - bx1, by2 - by1, (bx1 + bx2) / 2, (by1 + by2) / 2
-        out[a] = [(x - xa) / wa / variances[0], (y - ya) / ha / variances[1], math.log(w / wa) / variances[2],
-                  math.log(h / ha) / variances[3], classes[m] + 1]
+        out[a] = [weights[0] * (x - xa) / wa, weights[1] * (y - ya) / ha, weights[2] * math.log(w / wa),
+                  weights[3] * math.log(h / ha), classes[m] + 1]
     return out
 
 
@@ -302,14 +302,13 @@ def test_match_and_targets_against_reference(positive, negative, low_quality):
     classes[2] = -1
     matches = _np(ops.match_anchors(anchors, boxes, classes, positive, negative, low_quality))
     targets = _np(ops.encode_anchor_targets(anchors, boxes, classes, positive, negative, low_quality))
-    variances = (0.1, 0.1, 0.2, 0.2)
     for b in range(3):
         expected = reference_match(anchors.astype("float64"), boxes[b].astype("float64"), classes[b], positive,
                                    positive if negative is None else negative, low_quality)
         np.testing.assert_array_equal(matches[b], expected)
         # float32 deltas of O(10) computed from pixel coordinates: 1e-4 absolute.
-        np.testing.assert_allclose(targets[b], reference_targets(anchors, boxes[b], classes[b], expected, variances),
-                                   rtol=1e-5, atol=1e-4)
+        reference = reference_targets(anchors, boxes[b], classes[b], expected, (10, 10, 5, 5))
+        np.testing.assert_allclose(targets[b], reference, rtol=1e-5, atol=1e-4)
     assert (matches[0] >= 0).sum() >= 6 and np.all(matches[2] == -1)
 
 
@@ -318,22 +317,23 @@ def test_targets_decode_back_to_the_truth():
                                         min_sizes=(16, 32), max_sizes=(32, 64), steps=None))
     boxes = np.array([[[10, 12, 30, 40], [50, 50, 90, 70], [0, 0, 0, 0]]], "float32")
     classes = np.array([[3, 0, -1]])
-    variances = (0.1, 0.1, 0.2, 0.2)
-    targets = _np(ops.encode_anchor_targets(anchors, boxes, classes, variances=variances))
+    targets = _np(ops.encode_anchor_targets(anchors, boxes, classes))
     matches = _np(ops.match_anchors(anchors, boxes, classes))
     positive = matches[0] >= 0
     assert np.all(np.isfinite(targets)) and positive.sum() >= 2
     t, a = targets[0, positive], anchors[positive]
+    # SSD's decoding with variances (0.1, 0.2), written out; and keras_dlx.ops.decode_boxes with the same weights.
     wa, ha = a[:, 2] - a[:, 0], a[:, 3] - a[:, 1]
     x, y = a[:, 0] + wa / 2 + t[:, 0] * 0.1 * wa, a[:, 1] + ha / 2 + t[:, 1] * 0.1 * ha
     w, h = wa * np.exp(t[:, 2] * 0.2), ha * np.exp(t[:, 3] * 0.2)
     decoded = np.stack([x - w / 2, y - h / 2, x + w / 2, y + h / 2], -1)
     np.testing.assert_allclose(decoded, boxes[0, matches[0, positive]], atol=1e-4)  # float32 pixels
+    np.testing.assert_allclose(_np(ops.decode_boxes(t[:, :4], a, (10, 10, 5, 5))), decoded, atol=1e-4)
     np.testing.assert_array_equal(t[:, 4], classes[0, matches[0, positive]] + 1)
-    assert set(np.unique(targets[0, ~positive, 4])) == {0.0}
-    # Given matches are encoded as they are (ignored -> -1), the RPN's unit variances divide by 1.
+    assert set(np.unique(targets[0, ~positive, 4])) == {0.0} and not targets[0, ~positive, :4].any()
+    # Given matches are encoded as they are (ignored -> -1); the RPN's unit weights.
     given = np.where(positive, matches[0], -2)[None]
-    again = _np(ops.encode_anchor_targets(anchors, boxes, classes, variances=(1, 1, 1, 1), matches=given))
+    again = _np(ops.encode_anchor_targets(anchors, boxes, classes, weights=(1, 1, 1, 1), matches=given))
     np.testing.assert_allclose(again[0, positive, :2], t[:, :2] * 0.1, rtol=1e-5, atol=1e-6)
     assert set(np.unique(again[0, ~positive, 4])) == {-1.0}
 
@@ -369,8 +369,8 @@ def test_match_and_encode_bad_inputs():
         ops.match_anchors(ANCHORS, np.zeros((1, 1, 1, 4)), np.zeros((1, 1)))
     with pytest.raises(ValueError, match="Invalid `gt_classes`"):
         ops.match_anchors(ANCHORS, np.zeros((1, 1, 4)), np.zeros((1,)))
-    with pytest.raises(ValueError, match="Invalid `variances`"):
-        ops.encode_anchor_targets(ANCHORS, np.zeros((1, 1, 4)), np.zeros((1, 1)), variances=(0.1, 0.2))
+    with pytest.raises(ValueError, match="Invalid `weights`"):
+        ops.encode_anchor_targets(ANCHORS, np.zeros((1, 1, 4)), np.zeros((1, 1)), weights=(10, 5))
 
 
 def test_public_names():

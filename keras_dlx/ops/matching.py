@@ -7,6 +7,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_dlx.ops.boxes import encode_boxes, iou_terms
 from keras_dlx.utils import arguments as args
 
 __all__ = ["ssd_default_boxes", "match_anchors", "encode_anchor_targets"]
@@ -19,8 +20,8 @@ SSD300_MIN_SIZES = (30, 60, 111, 162, 213, 264)
 SSD300_MAX_SIZES = (60, 111, 162, 213, 264, 315)
 SSD300_STEPS = (8, 16, 32, 64, 100, 300)
 
-# SSD's variances (0.1, 0.2), which are Faster R-CNN's second-stage weights (10, 10, 5, 5) inverted.
-DEFAULT_VARIANCES = (0.1, 0.1, 0.2, 0.2)
+# SSD's variances (0.1, 0.2) as multipliers: Faster R-CNN's second-stage weights (10, 10, 5, 5).
+DEFAULT_WEIGHTS = (10.0, 10.0, 5.0, 5.0)
 
 
 def _per_map(name, value, count, check):
@@ -123,23 +124,6 @@ def ssd_default_boxes(image_size=300, feature_map_sizes=SSD300_FEATURE_MAP_SIZES
     return ops.convert_to_tensor(boxes.astype(dtype))
 
 
-def _pairwise_iou(boxes1, boxes2):
-    """IoU of xyxy boxes, every pair: (..., N, 4) x (..., M, 4) -> (..., N, M); 0 where the union is empty.
-
-    A private copy (keras_dlx.ops.box_iou was being written at the same time); same semantics as
-    REFERENCE "Detection": continuous coordinates, inter / (area1 + area2 - inter).
-    """
-    a = ops.expand_dims(boxes1, -2)
-    b = ops.expand_dims(boxes2, -3)
-    width = ops.maximum(ops.minimum(a[..., 2], b[..., 2]) - ops.maximum(a[..., 0], b[..., 0]), 0.0)
-    height = ops.maximum(ops.minimum(a[..., 3], b[..., 3]) - ops.maximum(a[..., 1], b[..., 1]), 0.0)
-    inter = width * height
-    area_a = ops.maximum(a[..., 2] - a[..., 0], 0.0) * ops.maximum(a[..., 3] - a[..., 1], 0.0)
-    area_b = ops.maximum(b[..., 2] - b[..., 0], 0.0) * ops.maximum(b[..., 3] - b[..., 1], 0.0)
-    union = area_a + area_b - inter
-    return ops.where(union > 0, inter / ops.where(union > 0, union, 1.0), 0.0)
-
-
 def _thresholds(positive_threshold, negative_threshold):
     positive = args.unit_interval("positive_threshold", positive_threshold, closed_right=True)
     if negative_threshold is None:
@@ -223,7 +207,8 @@ def match_anchors(anchors, gt_boxes, gt_classes, positive_threshold=0.5, negativ
         matches = ops.zeros((ops.shape(gt_boxes)[0], ops.shape(anchors)[0]), "int32") - 1
         return matches[0] if unbatched else matches
     valid = ops.expand_dims(ops.greater_equal(gt_classes, 0), 1)  # (batch, 1, M)
-    iou = ops.where(valid, _pairwise_iou(anchors[None], gt_boxes), -1.0)  # (batch, A, M)
+    pairs = iou_terms(ops.expand_dims(anchors, -2)[None], ops.expand_dims(gt_boxes, 1))[0]  # (batch, A, M)
+    iou = ops.where(valid, pairs, -1.0)
     best_truth = ops.cast(ops.argmax(iou, axis=2), "int32")
     best_iou = ops.max(iou, axis=2)
     unmatched = ops.where(best_iou < negative, -1, -2)
@@ -237,26 +222,26 @@ def match_anchors(anchors, gt_boxes, gt_classes, positive_threshold=0.5, negativ
     return matches[0] if unbatched else matches
 
 
-def _check_variances(variances):
-    if (not isinstance(variances, (tuple, list)) or len(variances) != 4 or not all(
-            isinstance(v, numbers.Real) and not isinstance(v, bool) and v > 0 for v in variances)):
-        args.invalid("variances", variances, "four positive numbers (x, y, w, h)")
-    return tuple(float(v) for v in variances)
+def _check_weights(weights):
+    if (not isinstance(weights, (tuple, list)) or len(weights) != 4 or not all(
+            isinstance(w, numbers.Real) and not isinstance(w, bool) and 0 < w < math.inf for w in weights)):
+        args.invalid("weights", weights, "four positive numbers (wx, wy, ww, wh)")
+    return tuple(float(w) for w in weights)
 
 
 def encode_anchor_targets(anchors, gt_boxes, gt_classes, positive_threshold=0.5, negative_threshold=None,
-                          allow_low_quality_matches=True, variances=DEFAULT_VARIANCES, matches=None):
+                          allow_low_quality_matches=True, weights=DEFAULT_WEIGHTS, matches=None):
     """Per-anchor training targets from padded ground truth: regression deltas and a class, in one tensor.
 
     Anchors are matched with `match_anchors` (or `matches` when given). A matched anchor `(xa, ya, wa, ha)`
-    (centre, size) and its truth `(x, y, w, h)` give the deltas
+    (centre, size) and its truth `(x, y, w, h)` give `keras_dlx.ops.encode_boxes`'s deltas
 
-        t = ((x - xa) / wa / v0, (y - ya) / ha / v1, log(w / wa) / v2, log(h / ha) / v3)
+        t = (wx * (x - xa) / wa, wy * (y - ya) / ha, ww * log(w / wa), wh * log(h / ha))
 
-    with `variances = (v0, v1, v2, v3)`: SSD's (0.1, 0.1, 0.2, 0.2) by default, which are Faster R-CNN's
-    second-stage weights (10, 10, 5, 5); (1, 1, 1, 1) for the RPN. The class target is the truth's class + 1 for
-    a matched anchor (so class 0 is the background), 0 for a negative and -1 for an ignored anchor; the deltas of
-    unmatched anchors are 0. Decoding inverts it: `x = xa + t0 * v0 * wa`, `w = wa * exp(t2 * v2)`, likewise y, h.
+    with `weights = (wx, wy, ww, wh)`: (10, 10, 5, 5) by default, which are SSD's variances (0.1, 0.2) inverted
+    and Faster R-CNN's second-stage weights; (1, 1, 1, 1) for the RPN. The class target is the truth's class + 1
+    for a matched anchor (so class 0 is the background), 0 for a negative and -1 for an ignored anchor; the deltas
+    of unmatched anchors are 0. `keras_dlx.ops.decode_boxes(deltas, anchors, weights)` inverts it.
 
     Args:
         anchors: `(num_anchors, 4)` xyxy boxes.
@@ -265,7 +250,7 @@ def encode_anchor_targets(anchors, gt_boxes, gt_classes, positive_threshold=0.5,
         positive_threshold: as in `match_anchors`. Defaults to 0.5.
         negative_threshold: as in `match_anchors`. Defaults to None.
         allow_low_quality_matches: as in `match_anchors`. Defaults to True.
-        variances: the four divisors of the deltas (x, y, w, h). Defaults to (0.1, 0.1, 0.2, 0.2).
+        weights: the four multipliers of the deltas (x, y, w, h). Defaults to (10, 10, 5, 5).
         matches: optional `(batch, num_anchors)` result of `match_anchors` to encode instead of matching here.
 
     Returns:
@@ -282,7 +267,7 @@ def encode_anchor_targets(anchors, gt_boxes, gt_classes, positive_threshold=0.5,
     array([[[1., 1., 0., 0., 4.],
             [0., 0., 0., 0., 0.]]], dtype=float32)
     """
-    variances = _check_variances(variances)
+    weights = _check_weights(weights)
     gt_boxes, gt_classes, unbatched = _ground_truth(gt_boxes, gt_classes)
     dtype = "float64" if keras.backend.standardize_dtype(gt_boxes.dtype) == "float64" else "float32"
     gt_boxes = ops.cast(gt_boxes, dtype)
@@ -303,27 +288,11 @@ def encode_anchor_targets(anchors, gt_boxes, gt_classes, positive_threshold=0.5,
         index = ops.maximum(matches, 0)
         matched = ops.take_along_axis(gt_boxes, ops.expand_dims(index, -1), axis=1)  # (batch, A, 4)
         matched_class = ops.take_along_axis(gt_classes, index, axis=1)
-        deltas = _encode(matched, anchors[None], variances, positive)
+        # Unmatched anchors would see padding boxes (zero size, log 0): encode the anchor itself there (deltas 0).
+        anchors = ops.broadcast_to(anchors[None], ops.shape(matched))
+        deltas = encode_boxes(ops.where(ops.expand_dims(positive, -1), matched, anchors), anchors, weights)
         classes = ops.where(positive, ops.cast(matched_class, dtype) + 1.0,
                             ops.where(matches == -2, -1.0, 0.0))
     targets = ops.concatenate([deltas, ops.cast(ops.expand_dims(classes, -1), dtype)], axis=-1)
     return targets[0] if unbatched else targets
 
-
-def _encode(boxes, anchors, variances, positive):
-    """Centre-size deltas of `boxes` relative to `anchors`, 0 where not `positive` (safe for padding boxes)."""
-    wa = anchors[..., 2] - anchors[..., 0]
-    ha = anchors[..., 3] - anchors[..., 1]
-    xa = anchors[..., 0] + 0.5 * wa
-    ya = anchors[..., 1] + 0.5 * ha
-    w = boxes[..., 2] - boxes[..., 0]
-    h = boxes[..., 3] - boxes[..., 1]
-    x = boxes[..., 0] + 0.5 * w
-    y = boxes[..., 1] + 0.5 * h
-    one = ops.ones_like(w)
-    # Unmatched anchors see padding boxes (zero size): substitute 1 before the division and the log.
-    w, h = ops.where(positive, w, one), ops.where(positive, h, one)
-    wa, ha = ops.where(positive, wa, one), ops.where(positive, ha, one)
-    deltas = ops.stack([(x - xa) / wa / variances[0], (y - ya) / ha / variances[1],
-                        ops.log(w / wa) / variances[2], ops.log(h / ha) / variances[3]], axis=-1)
-    return ops.where(ops.expand_dims(positive, -1), deltas, ops.zeros_like(deltas))
