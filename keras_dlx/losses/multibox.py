@@ -22,7 +22,8 @@ class MultiBoxLoss(ArgumentsLoss):
     count. An image without positives so contributes no negatives (as the reference code). The mining choice is
     not differentiated (a selection, as in the paper).
 
-    Targets come from `keras_dlx.ops.encode_anchor_targets` (same priors, same variances). Class 0 is the
+    Targets come from `keras_dlx.ops.encode_anchor_targets` (the model's priors; decode predictions with
+    `keras_dlx.ops.decode_boxes` and the same `weights`). Class 0 is the
     background: the truth's class `c` is logit `c + 1`.
 
     With the default reduction (`"sum_over_batch_size"`, the mean over images) the result is the paper's `L`:

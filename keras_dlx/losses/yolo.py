@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from keras_dlx.losses.base import ArgumentsLoss
+from keras_dlx.ops.boxes import iou_terms
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.registration import register
 
@@ -90,13 +91,8 @@ def encode_yolo_v1_targets(gt_boxes, gt_classes, image_size, grid_size=7, num_cl
     return ops.reshape(target, (-1, grid_size, grid_size, 5 + num_classes))
 
 
-def _cell_iou(x1, y1, w1, h1, x2, y2, w2, h2):
-    """IoU of centre-size boxes, element by element."""
-    width = ops.maximum(ops.minimum(x1 + w1 / 2, x2 + w2 / 2) - ops.maximum(x1 - w1 / 2, x2 - w2 / 2), 0.0)
-    height = ops.maximum(ops.minimum(y1 + h1 / 2, y2 + h2 / 2) - ops.maximum(y1 - h1 / 2, y2 - h2 / 2), 0.0)
-    inter = width * height
-    union = w1 * h1 + w2 * h2 - inter
-    return ops.where(union > 0, inter / ops.where(union > 0, union, 1.0), 0.0)
+def _corners(cx, cy, w, h):
+    return ops.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=-1)
 
 
 @register
@@ -172,8 +168,8 @@ class YOLOv1Loss(ArgumentsLoss):
         boxes = ops.reshape(y_pred[..., :5 * b], tuple(ops.shape(y_pred)[:3]) + (b, 5))
         truth = ops.expand_dims(y_true[..., :4], -2)  # (batch, S, S, 1, 4)
         # IoU in image-relative units: offsets in the cell / S, sizes squared.
-        iou = _cell_iou(boxes[..., 0] / s, boxes[..., 1] / s, ops.square(boxes[..., 2]), ops.square(boxes[..., 3]),
-                        truth[..., 0] / s, truth[..., 1] / s, truth[..., 2], truth[..., 3])  # (batch, S, S, B)
+        predicted = _corners(boxes[..., 0] / s, boxes[..., 1] / s, ops.square(boxes[..., 2]), ops.square(boxes[..., 3]))
+        iou = iou_terms(predicted, _corners(truth[..., 0] / s, truth[..., 1] / s, truth[..., 2], truth[..., 3]))[0]
         iou = ops.stop_gradient(iou)
         responsible = ops.one_hot(ops.argmax(iou, axis=-1), b, dtype=y_pred.dtype) * ops.expand_dims(obj, -1)
 
