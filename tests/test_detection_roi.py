@@ -447,3 +447,17 @@ def test_benchmark_tensorflow_fast_path_is_exact():
         exact = dlx_ops.roi_align(features, boxes, (3, 2), 1.0, sampling_ratio, aligned, "channels_last")
         # Two float32 computations of the same bilinear sums: 1e-5.
         np.testing.assert_allclose(fast.numpy(), _numpy(exact), atol=1e-5)
+
+
+@pytest.mark.tensorflow_only
+def test_roi_align_with_a_map_size_known_only_when_run():
+    """In a tf.function traced for any map size (as Keras may retrace a model fed images of several sizes)."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(10)
+    features = rng.standard_normal((2, 6, 7, 3)).astype("float32")
+    boxes = _boxes(rng, 2, 4, 6)
+    traced = tf.function(lambda x, b: dlx_ops.roi_align(x, b, 2, data_format="channels_last"),
+                         input_signature=[tf.TensorSpec((None, None, None, 3)), tf.TensorSpec((None, None, 4))])
+    expected = reference_roi_align(features.astype("float64"), boxes, (2, 2))
+    np.testing.assert_allclose(traced(features, boxes).numpy(), expected, atol=1e-5)  # float32, as above

@@ -95,8 +95,9 @@ def _axis_weights(start, roi_size, pooled, grid, length, sampling_ratio, dtype):
         k = first + ops.cast(ops.arange(_WINDOW), dtype)
     # As torchvision computes it: start + p * bin + (k + .5) * bin / grid.
     y = bin_start + (k + 0.5) * bin_size / ops.maximum(grid, 1)
-    valid = (k >= 0) & (k < grid) & (y >= -1) & (y <= length)
-    hat = ops.maximum(1 - ops.abs(ops.clip(y, 0, length - 1) - rows), 0)
+    extent = ops.cast(length, dtype)  # a tensor when the map's size is only known when run
+    valid = (k >= 0) & (k < grid) & (y >= -1) & (y <= extent)
+    hat = ops.maximum(1 - ops.abs(ops.minimum(ops.maximum(y, 0), extent - 1) - rows), 0)
     weights = ops.sum(ops.where(valid, hat, 0), axis=-1)
     return weights / ops.maximum(grid[..., 0], 1)
 
