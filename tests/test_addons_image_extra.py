@@ -44,8 +44,7 @@ def test_blend_takes_a_tensor_factor():
 @pytest.mark.parametrize("name", _cases("cutout"))
 def test_cutout_matches_addons(name):
     prefix = f"cutout/{name}/"
-    images, mask_size = F[prefix + "images"], F[prefix + "mask_size"]
-    mask_size = int(mask_size) if mask_size.ndim == 0 else tuple(int(v) for v in mask_size)
+    images, mask_size = F[prefix + "images"], F[prefix + "mask_size"]  # a NumPy integer or pair
     constant = F[prefix + "constant_values"].item()
     out = _np(image_ops.cutout(images, mask_size, F[prefix + "offset"], constant, data_format="channels_last"))
     expected = F[prefix + "result"]

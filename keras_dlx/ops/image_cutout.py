@@ -1,6 +1,9 @@
 """Cutout (DeVries & Taylor, 2017) of TensorFlow Addons: cutout, random_cutout (backend-neutral)."""
 
+import numbers
+
 import keras
+import numpy as np
 from keras import ops
 
 from keras_dlx.ops.image_utils import dtype_of, rank_of
@@ -10,14 +13,14 @@ __all__ = ["cutout", "random_cutout"]
 
 
 def _mask_size(mask_size):
-    allowed = "an even integer >= 0 or a tuple of 2 such integers (height, width)"
-    try:
-        size = args.int_tuple("mask_size", mask_size, 2, min_value=0)
-    except ValueError:
-        args.invalid("mask_size", mask_size, allowed)
-    if any(s % 2 for s in size):
-        args.invalid("mask_size", mask_size, allowed)
-    return size
+    """(height, width) of the rectangle: even, as Addons requires (the rectangle spans size / 2 each side)."""
+    if isinstance(mask_size, np.ndarray) and mask_size.ndim <= 1:
+        mask_size = mask_size.tolist()
+    items = mask_size if isinstance(mask_size, (tuple, list)) else (mask_size, mask_size)
+    if len(items) != 2 or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 0
+                                  and s % 2 == 0 for s in items):
+        args.invalid("mask_size", mask_size, "an even integer >= 0 or a tuple of 2 such integers (height, width)")
+    return int(items[0]), int(items[1])
 
 
 def _check_images(images, data_format):
