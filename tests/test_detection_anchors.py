@@ -152,6 +152,17 @@ def test_anchor_generator_in_a_functional_model_and_channels_first():
     assert generator.compute_output_shape((None, 3, None, 12)) == (None, 4)
 
 
+def test_anchor_generator_anchors_for_shape_without_calling():
+    generator = layers.AnchorGenerator(sizes=((16,), (32, 48)), strides=(8, 16))
+    expected = _np(generator(np.zeros((1, 40, 30, 2), "float32")))
+    np.testing.assert_array_equal(_np(generator.anchors_for_shape((None, 40, 30, 2))), expected)
+    maps = [(None, 5, 4, 8), (None, 3, 2, 8)]
+    np.testing.assert_array_equal(_np(generator.anchors_for_shape(maps)),
+                                  _np(generator([np.zeros((1,) + m[1:], "float32") for m in maps])))
+    with pytest.raises(ValueError, match="spatial size must be known"):
+        generator.anchors_for_shape((None, None, 30, 2))
+
+
 def test_anchor_generator_output_follows_dtype_policy():
     generator = layers.AnchorGenerator(sizes=(32,), strides=8, dtype="mixed_float16")
     assert keras.backend.standardize_dtype(generator(np.zeros((1, 16, 16, 1))).dtype) == "float16"

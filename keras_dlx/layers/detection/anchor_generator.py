@@ -50,6 +50,9 @@ class AnchorGenerator(keras.layers.Layer):
     The layer is called on the input image, and then each level's map size is `ceil(image_size / stride)` (the size
     of a "same"-padded stride-`stride` feature map), or on the list of feature maps (one per level), whose spatial
     sizes are used as they are. Only shapes are read, never values: the anchors are a constant of the input shape.
+    `anchors_for_shape(input_shape)` gives them without an input (float32): use it for a detector's constant
+    anchors; the output has no batch axis, so `model.predict` over several batches would concatenate copies.
+    Under a mixed-precision policy the layer's output is float16 (coarse for pixel coordinates beyond ~1,000).
 
     Args:
         sizes: anchor sizes in pixels (square root of the area): a list for one level, or a list of lists, one per
@@ -145,6 +148,24 @@ class AnchorGenerator(keras.layers.Layer):
         else:
             height, width = self._spatial(ops.shape(inputs))
             sizes = [((height + s - 1) // s, (width + s - 1) // s) for s in self.strides]
+        return ops.cast(self._anchors(sizes), self.compute_dtype)
+
+    def anchors_for_shape(self, input_shape):
+        """The anchors for an input of this shape, float32, without calling the layer (e.g. for `model.anchors`).
+
+        Args:
+            input_shape: the image's full shape, e.g. `(None, 96, 96, 3)`, or a list of the feature maps' shapes.
+
+        Returns:
+            Tensor `(num_anchors, 4)`, float32, the same values `call` gives.
+        """
+        sizes = self._map_sizes(input_shape)
+        if any(size is None for hw in sizes for size in hw):
+            raise ValueError(f"Invalid input shape for layer '{self.name}': the spatial size must be known. "
+                             f"Received: input_shape={input_shape}")
+        return self._anchors(sizes)
+
+    def _anchors(self, sizes):
         levels = []
         for level, ((height, width), stride) in enumerate(zip(sizes, self.strides)):
             ys = (ops.cast(ops.arange(height), "float32") + self.offset) * stride
@@ -153,8 +174,7 @@ class AnchorGenerator(keras.layers.Layer):
             centres = ops.reshape(ops.stack([cx, cy, cx, cy], axis=-1), (-1, 1, 4))
             anchors = centres + self._base_anchors(level)[None]
             levels.append(ops.reshape(anchors, (-1, 4)))
-        anchors = levels[0] if len(levels) == 1 else ops.concatenate(levels, axis=0)
-        return ops.cast(anchors, self.compute_dtype)
+        return levels[0] if len(levels) == 1 else ops.concatenate(levels, axis=0)
 
     def compute_output_shape(self, input_shape):
         total = 0
