@@ -107,6 +107,12 @@ def test_empty_and_single_inputs():
     assert tuple(ops.batched_nms(np.zeros((0, 4), "float32"), np.zeros((0,), "float32"), np.zeros(0, int),
                                  0.5).shape) == (0,)
     np.testing.assert_array_equal(_np(ops.nms(np.array([[0, 0, 1, 1]], "float32"), np.array([0.5]), 0.5)), [0])
+    indices, count = ops.nms_padded(np.zeros((2, 0, 4), "float32"), np.zeros((2, 0), "float32"), 0.5, 3)
+    np.testing.assert_array_equal(_np(indices), -np.ones((2, 3)))
+    np.testing.assert_array_equal(_np(count), [0, 0])
+    out = layers.NonMaxSuppression(max_detections=3)(np.zeros((2, 0, 4), "float32"), np.zeros((2, 0, 5), "float32"))
+    np.testing.assert_array_equal(_np(out["classes"]), -np.ones((2, 3)))
+    np.testing.assert_array_equal(_np(out["num_detections"]), [0, 0])
 
 
 def test_nms_padded_limits_thresholds_and_batches():

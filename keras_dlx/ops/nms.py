@@ -95,6 +95,9 @@ def greedy_suppression(boxes, scores, candidates, iou_threshold, max_output_size
         classes: None or `(batch, N)` int32 classes (class-aware suppression).
         max_per_class: None or a positive int (with `classes`).
     """
+    selected = ops.full((ops.shape(boxes)[0], max_output_size), -1, dtype="int32")
+    if boxes.shape[1] == 0:  # nothing to keep (and JAX cannot trace a max over an empty axis)
+        return selected
     count = ops.shape(boxes)[1]
     positions = ops.arange(count, dtype="int32")[None]
     slots = ops.arange(max_output_size, dtype="int32")[None]
@@ -125,7 +128,6 @@ def greedy_suppression(boxes, scores, candidates, iou_threshold, max_output_size
         selected = ops.where(slots == step, ops.where(found, pick, -1)[:, None], selected)
         return step + 1, remaining, selected, selected_classes
 
-    selected = ops.full((ops.shape(boxes)[0], max_output_size), -1, dtype="int32")
     loop = (ops.convert_to_tensor(0, "int32"), candidates, selected, selected)
     return ops.while_loop(cond, body, loop)[2]
 

@@ -107,6 +107,12 @@ class NonMaxSuppression(keras.layers.Layer):
             candidate_classes = ops.cast(ops.argmax(scores, axis=-1), "int32")
             per_class = None
         valid = candidate_scores > self.confidence_threshold
+        # One extra row that is never a candidate, so the gathers below have a row to read in an image without
+        # boxes (TensorFlow rejects a gather from an empty axis).
+        candidate_boxes = ops.concatenate([candidate_boxes, ops.zeros((batch, 1, 4), work)], axis=1)
+        candidate_scores = ops.concatenate([candidate_scores, ops.zeros((batch, 1), work)], axis=1)
+        candidate_classes = ops.concatenate([candidate_classes, ops.zeros((batch, 1), "int32")], axis=1)
+        valid = ops.concatenate([valid, ops.zeros((batch, 1), "bool")], axis=1)
         selected = greedy_suppression(candidate_boxes, candidate_scores, valid, self.iou_threshold,
                                       self.max_detections, candidate_classes if self.class_aware else None,
                                       per_class)
