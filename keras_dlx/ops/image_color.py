@@ -148,7 +148,8 @@ def adjust_hsv_in_yiq(image, delta_hue=0, scale_saturation=1, scale_value=1):
         low, high = _integer_range(dtype)
         x = ops.cast(image, compute) * np.asarray(1.0 / high, compute)
     matrix = _yiq_matrix(delta_hue, scale_saturation, scale_value, compute)
-    y = ops.matmul(x, matrix)
+    # pixels @ matrix, as three broadcast products (Keras's PyTorch matmul computes float64 in float32).
+    y = x[..., 0:1] * matrix[0] + x[..., 1:2] * matrix[1] + x[..., 2:3] * matrix[2]
     if is_float(dtype):
         return ops.cast(y, dtype)
     y = ops.clip(y * np.asarray(high + 0.5, compute), low, high)
