@@ -43,7 +43,12 @@ def _apply(images, axes, data_format, half_size, centers, constant_values):
         hit = ops.logical_and(positions >= center - half, positions < center + half)
         inside = hit if inside is None else ops.logical_and(inside, hit)
     inside = ops.expand_dims(inside, -1 if data_format == "channels_last" else 1)
-    fill = ops.convert_to_tensor(constant_values, dtype=dtype_of(images))
+    dtype = dtype_of(images)
+    # Cast as Addons does (0.5 fills a uint8 image with 0); a Python number goes straight to the dtype.
+    if isinstance(constant_values, (numbers.Number, np.ndarray, np.generic)):
+        fill = ops.convert_to_tensor(np.asarray(constant_values).astype(dtype))
+    else:
+        fill = ops.cast(constant_values, dtype)
     return ops.where(inside, fill, images)
 
 
