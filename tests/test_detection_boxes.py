@@ -1,12 +1,15 @@
 """keras_dlx.ops box operations (IoU family, encode/decode) and the GIoU loss, against NumPy references written
-here (torchvision's formulas) and TensorFlow Addons 0.23 (tests/fixtures/addons/record_giou.py).
+here (torchvision's formulas), torchvision 0.28 itself (tests/fixtures/torchvision/record_boxes.py) and TensorFlow
+Addons 0.23 (tests/fixtures/addons/record_giou.py).
 
 Tolerances: float32 values rtol 1e-5, atol 1e-6 against the float64 NumPy references (a few float32 roundings);
-the Addons fixture rtol 1e-5, atol 1e-6 (values and gradients, the same formulas); float64 autodiff gradients
-against central finite differences (step 1e-6) rtol 1e-5, atol 1e-7.
+the torchvision fixture in float64 rtol 1e-10, atol 1e-12 (values and gradients; float32 rtol 1e-5, atol 1e-5
+where the backend has no float64); the Addons fixture rtol 1e-5, atol 1e-6 (values and gradients, the same
+formulas); float64 autodiff gradients against central finite differences (step 1e-6) rtol 1e-5, atol 1e-7.
 """
 
 import math
+import os
 
 import keras
 import numpy as np
@@ -14,6 +17,9 @@ import pytest
 
 from keras_dlx import losses, ops
 from tests import addons_fixtures
+
+TORCHVISION = dict(np.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "torchvision",
+                                        "boxes.npz")))
 
 FLOAT32 = dict(rtol=1e-5, atol=1e-6)
 
@@ -97,6 +103,29 @@ def test_pairwise_matches_numpy_reference(fn, reference):
     batched = _np(fn(np.stack([a, a[::-1]]), np.stack([b, b[::-1]])))
     np.testing.assert_allclose(batched[0], _np(out), **FLOAT32)
     np.testing.assert_allclose(batched[1], reference(a[::-1], b[::-1]), **FLOAT32)
+
+
+def _torchvision_tolerance():
+    return dict(rtol=1e-10, atol=1e-12) if _float64_backend() else dict(rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["box_iou", "generalized_box_iou", "distance_box_iou", "complete_box_iou"])
+def test_pairwise_matches_torchvision(name):
+    fn, tv = getattr(ops, name), TORCHVISION
+    tolerance = _torchvision_tolerance()
+    np.testing.assert_allclose(_np(fn(tv["boxes1"], tv["boxes2"])), tv[name], **tolerance)
+    np.testing.assert_allclose(_np(fn(tv["batched1"], tv["batched2"])), tv[f"{name}/batched"], **tolerance)
+    _, grad = _value_and_grad(lambda x: keras.ops.multiply(fn(x, tv["grad2"]), tv["weights"]), tv["grad1"])
+    np.testing.assert_allclose(grad, tv[f"{name}/grad"], **tolerance)
+
+
+@pytest.mark.parametrize("key, weights", [("1", None), ("10_10_5_5", (10, 10, 5, 5))])
+def test_encode_decode_match_torchvision_box_coder(key, weights):
+    tv, tolerance = TORCHVISION, _torchvision_tolerance()
+    np.testing.assert_allclose(_np(ops.encode_boxes(tv["targets"], tv["anchors"], weights)), tv[f"encode/{key}"],
+                               **tolerance)
+    np.testing.assert_allclose(_np(ops.decode_boxes(tv["deltas"], tv["anchors"], weights)), tv[f"decode/{key}"],
+                               **tolerance)
 
 
 def test_iou_hand_cases():
