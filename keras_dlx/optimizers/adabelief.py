@@ -120,15 +120,16 @@ class AdaBelief(keras.optimizers.Optimizer):
             lr = self._warmed_up_learning_rate(lr, step)
         index = variable_index(self, variable)
 
+        # The slots are updated in place and read back, as Keras's Adam does: under XLA each slot is then one
+        # fused read-modify-write, and the weight update reads the new slots instead of recomputing them from
+        # the old ones (which made XLA copy every old belief before overwriting it).
         m, s = self._momentums[index], self._beliefs[index]
-        m_t = beta_1 * m + (1 - beta_1) * gradient
-        s_t = beta_2 * s + (1 - beta_2) * ops.square(gradient - m_t) + epsilon
-        self.assign(m, m_t)
-        self.assign(s, s_t)
+        self.assign_add(m, (gradient - m) * (1 - beta_1))  # m_t = beta_1 * m + (1 - beta_1) * g
+        self.assign_add(s, (ops.square(gradient - m) - s) * (1 - beta_2) + epsilon)
         if self.amsgrad:
             maximum = self._belief_maxima[index]
-            s_t = ops.maximum(maximum, s_t)
-            self.assign(maximum, s_t)
+            self.assign(maximum, ops.maximum(maximum, s))
+            s = maximum
         # m_hat / (s_hat + epsilon) with the bias corrections folded into scalars: one division and one root
         # per weight, as in Keras's Adam (the same value up to float32 rounding).
         m_scale = 1 / (1 - beta_1_power)
@@ -141,17 +142,17 @@ class AdaBelief(keras.optimizers.Optimizer):
             # Below the threshold the step is m_hat itself (SGD with momentum): the denominator is exactly 1. A
             # scalar 0/1 factor instead of a select over every weight.
             m_scale = ops.where(rectified > 0, r_t * m_scale, m_scale)
-            denominator = (ops.sqrt(s_t) * (root_scale * rectified)) + (epsilon * rectified + (1 - rectified))
+            denominator = (ops.sqrt(s) * (root_scale * rectified)) + (epsilon * rectified + (1 - rectified))
         else:
-            denominator = ops.sqrt(s_t) * root_scale + epsilon
-        direction = m_t * m_scale / denominator
+            denominator = ops.sqrt(s) * root_scale + epsilon
+        direction = m * (lr * m_scale) / denominator
 
         weight_decay = self.adabelief_weight_decay
         if isinstance(weight_decay, keras.optimizers.schedules.LearningRateSchedule):
-            direction = direction + ops.cast(weight_decay(self.iterations), dtype) * variable
+            direction = direction + (lr * ops.cast(weight_decay(self.iterations), dtype)) * variable
         elif weight_decay != 0:
-            direction = direction + ops.cast(weight_decay, dtype) * variable
-        self.assign_sub(variable, lr * direction)
+            direction = direction + (lr * ops.cast(weight_decay, dtype)) * variable
+        self.assign_sub(variable, direction)
 
     def get_config(self):
         config = super().get_config()

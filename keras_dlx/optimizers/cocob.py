@@ -74,20 +74,17 @@ class COCOB(keras.optimizers.Optimizer):
         largest, norm_sum = self._largest_gradients[index], self._gradient_norm_sums[index]
         gradient_sum, offset, reward = self._gradient_sums[index], self._offsets[index], self._rewards[index]
 
+        # Fewer full-size passes than the formula as written: the sums are added to in place, the reward and the
+        # bound read the slots back, and the weight moves by the old offset and the new one in two in-place steps.
         magnitude = ops.abs(gradient)
-        largest_t = ops.maximum(largest, magnitude)
-        gradient_sum_t = gradient_sum + gradient
-        norm_sum_t = norm_sum + magnitude
-        reward_t = ops.maximum(reward - gradient * offset, ops.cast(0, dtype))
-        bound = ops.maximum(norm_sum_t + largest_t, ops.cast(self.alpha, dtype) * largest_t)
-        offset_t = -gradient_sum_t / (largest_t * bound) * (reward_t + largest_t)
-
-        self.assign(variable, variable - offset + offset_t)
-        self.assign(largest, largest_t)
-        self.assign(gradient_sum, gradient_sum_t)
-        self.assign(norm_sum, norm_sum_t)
-        self.assign(reward, reward_t)
-        self.assign(offset, offset_t)
+        self.assign(reward, ops.relu(reward - gradient * offset))  # R_t = max(R - g * x_{t-1}, 0)
+        self.assign(largest, ops.maximum(largest, magnitude))
+        self.assign_add(gradient_sum, gradient)
+        self.assign_add(norm_sum, magnitude)
+        bound = largest * ops.maximum(norm_sum + largest, self.alpha * largest)
+        self.assign_sub(variable, offset)
+        self.assign(offset, gradient_sum * (reward + largest) / -bound)
+        self.assign_add(variable, offset)
 
     def get_config(self):
         config = super().get_config()

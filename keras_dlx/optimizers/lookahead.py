@@ -80,7 +80,10 @@ class OptimizerWrapper(keras.optimizers.Optimizer):
         """Assign `value()` to each of `variables` where `condition` (a scalar) holds, else leave them.
 
         `value()` is computed only when `condition` holds (most steps skip the work), except on JAX, whose
-        `lax.cond` takes side-effect-free branches: there it is computed and selected every step.
+        control flow takes side-effect-free branches: there it is computed and selected every step. Elsewhere a
+        loop that runs once or not at all, rather than a two-branch conditional: under XLA a conditional that
+        writes variables returns them from both branches, which copies every variable it may write on every
+        step; a loop updates them in place and costs nothing on the steps it skips.
         """
         if keras.backend.backend() == "jax":
             new = value()
@@ -88,12 +91,14 @@ class OptimizerWrapper(keras.optimizers.Optimizer):
                 self.assign(variable, ops.where(condition, new, variable.value))
             return
 
-        def assign_all():
+        def assign_all(done):
             new = value()
             for variable in variables:
                 self.assign(variable, new)
+            return (done + 1,)
 
-        ops.cond(condition, assign_all, lambda: None)
+        runs = ops.cast(condition, "int32")
+        ops.while_loop(lambda done: done < runs, assign_all, (ops.zeros((), "int32"),), maximum_iterations=1)
 
     def get_config(self):
         return {"name": self.name, "optimizer": keras.optimizers.serialize(self.optimizer)}

@@ -89,7 +89,9 @@ class NovoGrad(keras.optimizers.Optimizer):
         first_step = ops.equal(self.iterations, 0)
 
         second_moment = self._second_moments[index]
-        squared_norm = ops.sum(ops.square(gradient))
+        # Summed over the flattened gradient: XLA on CPU reduces a 1-D tensor about twice as fast as the same
+        # elements in their 4-D shape (the value is the same up to float32 summation order).
+        squared_norm = ops.sum(ops.square(ops.reshape(gradient, (-1,))))
         v = ops.where(first_step, squared_norm, second_moment * beta_2 + squared_norm * (1 - beta_2))
         self.assign(second_moment, v)
         if self.amsgrad:
@@ -97,16 +99,17 @@ class NovoGrad(keras.optimizers.Optimizer):
             v = ops.maximum(maximum, v)
             self.assign(maximum, v)
 
-        direction = gradient * (1 / (ops.sqrt(v) + ops.cast(self.epsilon, dtype)))  # one division per variable
+        # The scalar factors are folded into one per variable: each weight then costs one multiply for the
+        # normalized gradient (and one multiply-add for weight decay) before the momentum.
+        averaging = ops.where(first_step, ops.cast(1, dtype), 1 - beta_1) if self.grad_averaging else 1
+        lr = lr * averaging
+        direction = gradient * (lr / (ops.sqrt(v) + ops.cast(self.epsilon, dtype)))
         if self.novograd_weight_decay > 0:
-            direction = direction + ops.cast(self.novograd_weight_decay, dtype) * variable
-        if self.grad_averaging:
-            direction = direction * ops.where(first_step, ops.cast(1, dtype), 1 - beta_1)
+            direction = direction + (lr * ops.cast(self.novograd_weight_decay, dtype)) * variable
 
         momentum = self._momentums[index]
-        step = momentum * beta_1 - lr * direction
-        self.assign(momentum, step)
-        self.assign_add(variable, step)
+        self.assign(momentum, momentum * beta_1 - direction)
+        self.assign_add(variable, momentum)
 
     def get_config(self):
         config = super().get_config()
