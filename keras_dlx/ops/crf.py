@@ -210,6 +210,45 @@ def _recurrence(step, init, xs, reverse=False):
     return carries[pad:] if reverse else carries[:steps]
 
 
+def _paired_scan(step, init, xs, reverse=False):
+    """`ops.scan(step, init, xs, reverse=reverse)` over the time-major tuple `xs`, two steps per loop iteration
+    (see `_recurrence`); the same carry and outputs. Each output is shaped like the carry. An odd step count runs
+    the step reached first on its own."""
+    steps = ops.shape(xs[0])[0]
+    if steps is None or steps < 2:
+        return ops.scan(step, init, xs, reverse=reverse)
+    single = None
+    if steps % 2:
+        if reverse:
+            init, single = step(init, tuple(x[-1] for x in xs))
+            xs = tuple(x[:-1] for x in xs)
+        else:
+            init, single = step(init, tuple(x[0] for x in xs))
+            xs = tuple(x[1:] for x in xs)
+    half = steps // 2
+    pairs = tuple(ops.reshape(x, (half, 2) + tuple(ops.shape(x)[1:])) for x in xs)
+
+    # Keras's TensorFlow scan wants outputs shaped like the carry: the carry holds the last pair of outputs.
+    def pair_step(carry, x):
+        carry, _ = carry
+        first, second = tuple(v[0] for v in x), tuple(v[1] for v in x)
+        if reverse:
+            carry, later = step(carry, second)
+            carry, earlier = step(carry, first)
+        else:
+            carry, earlier = step(carry, first)
+            carry, later = step(carry, second)
+        new = (carry, ops.stack([earlier, later]))
+        return new, new
+
+    (carry, _), (_, outputs) = ops.scan(pair_step, (init, ops.stack([init, init])), pairs, reverse=reverse)
+    outputs = ops.reshape(outputs, (2 * half,) + tuple(ops.shape(outputs)[2:]))
+    if single is not None:
+        single = ops.expand_dims(single, 0)
+        outputs = ops.concatenate([outputs, single] if reverse else [single, outputs], axis=0)
+    return carry, outputs
+
+
 def _alphas(inputs, state, transitions):
     """Forward recursion over `inputs` (the steps after the first) from `state`, past every length (the steps
     after a length are never read): (batch, 1 + steps, num_tags) alphas, `state` first."""
@@ -461,7 +500,7 @@ def _viterbi_backtrack(scores, transitions, last_tag, sequence_length):
         return ops.cast(previous, "int32"), output
 
     positions = ops.arange(1, steps, dtype="int32")
-    first, later = ops.scan(step, last_tag, (scores, positions), reverse=True)
+    first, later = _paired_scan(step, last_tag, (scores, positions), reverse=True)
     first = ops.where(last_position <= 0, last_tag, first)
     return ops.concatenate([ops.expand_dims(first, 1), ops.transpose(later)], axis=1)
 
