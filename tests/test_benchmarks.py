@@ -3,7 +3,7 @@
 import keras
 import pytest
 
-from benchmarks import attention, crf, harness, layers, normalization, recurrent
+from benchmarks import attention, crf, harness, layers, normalization, recurrent, roi
 
 
 def test_compare_reports_a_ratio_and_a_verdict():
@@ -13,7 +13,7 @@ def test_compare_reports_a_ratio_and_a_verdict():
     assert "dense" in harness.table([row])
 
 
-@pytest.mark.parametrize("module", [attention, crf, layers, normalization, recurrent])
+@pytest.mark.parametrize("module", [attention, crf, layers, normalization, recurrent, roi])
 def test_every_case_builds(module):
     for name, ours, peer, target in module.cases():
         assert isinstance(ours(), keras.layers.Layer) and isinstance(peer(), keras.layers.Layer), name

@@ -36,6 +36,16 @@ def bad_choice(*allowed):
 
 INVALID = {
     "filters": bad_positive_int,
+    # The detection layers (tests/cases_roi.py, cases_anchors.py, cases_nms.py).
+    "bins": st.one_of(st.just([]), st.lists(non_positive, min_size=1, max_size=3), st.text(max_size=2), st.integers(),
+                      st.none()),
+    "pooling": bad_choice("average", "max"),
+    "sizes": st.one_of(st.just(()), st.lists(st.floats(max_value=0), min_size=1, max_size=3).map(tuple),
+                       st.text(max_size=3), st.none()),
+    "aspect_ratios": st.one_of(st.just(()), st.lists(st.floats(max_value=0), min_size=1, max_size=3).map(tuple),
+                               st.text(max_size=3), st.none()),
+    "offset": st.one_of(st.floats(min_value=1.001, allow_infinity=False), st.floats(max_value=-0.001),
+                        st.text(max_size=3), st.none()),
     # The TensorFlow Addons layers (tests/cases_core.py, cases_pooling.py, cases_sequence.py).
     "frequency_initializer": st.one_of(unknown_name, st.integers()),
     "num_units": bad_positive_int,
