@@ -84,10 +84,6 @@ def cases(count=COUNT, classes=CLASSES):
     ]
 
 
-def _already_built(factory, x, jit_compile):
-    return factory
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=15)
