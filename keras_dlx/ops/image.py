@@ -1,8 +1,10 @@
 """Image operations TensorFlow Addons provided and Keras 3's `keras.ops.image` lacks (backend-neutral).
 
 Filters (`mean_filter2d`, `median_filter2d`), labelling (`connected_components`, `euclidean_dist_transform`),
-bilinear sampling (`interpolate_bilinear`, `dense_image_warp`, `resampler`) and polyharmonic splines
-(`interpolate_spline`, `sparse_image_warp`), with TensorFlow Addons 0.23's argument names and results.
+bilinear sampling (`interpolate_bilinear`, `dense_image_warp`, `resampler`), polyharmonic splines
+(`interpolate_spline`, `sparse_image_warp`), colour (`blend`, `adjust_hsv_in_yiq`, `random_hsv_in_yiq`), cutout
+(`cutout`, `random_cutout`) and projective transforms (`compose_transforms`, `angles_to_projective_transforms`,
+`translations_to_projective_transforms`), with TensorFlow Addons 0.23's argument names and results.
 """
 
 from keras_dlx.ops.image_color import *  # noqa: F401,F403
