@@ -112,6 +112,9 @@ def test_edge_cases_by_hand():
     np.testing.assert_array_equal(_np(ops.nms(EDGE_BOXES, EDGE_SCORES, 0.5)), [0, 5, 1, 2, 6, 7])
     # Threshold 0: any overlap suppresses, touching does not.
     np.testing.assert_array_equal(_np(ops.nms(EDGE_BOXES, EDGE_SCORES, 0.0)), [0, 5, 2, 6, 7])
+    # float64 boxes (the neutral path on every backend) and integer boxes give the same.
+    np.testing.assert_array_equal(_np(ops.nms(EDGE_BOXES.astype("float64"), EDGE_SCORES, 0.5)), [0, 5, 1, 2, 6, 7])
+    np.testing.assert_array_equal(_np(ops.nms(EDGE_BOXES[:6].astype("int32"), EDGE_SCORES[:6], 0.5)), [0, 5, 1, 2])
 
 
 def test_negative_infinite_scores_are_kept_like_torchvision():

@@ -134,12 +134,13 @@ def greedy_suppression(boxes, scores, candidates, iou_threshold, max_output_size
 
 def _tensorflow_fast_path(values, iou_threshold):
     """TensorFlow's own NMS kernel on concrete values, when it gives the same result as `greedy_suppression`: it keeps
-    IoU > threshold strictly and breaks score ties by lower index, and its IoU is computed in the same order
-    (see `keras_dlx.ops.boxes.iou_terms`); it drops -inf scores, so those take the neutral path."""
+    IoU > threshold strictly and breaks score ties by lower index, and its float32 IoU is computed in the same
+    order (see `keras_dlx.ops.boxes.iou_terms`); it drops -inf scores, so those (and float64 boxes) take the
+    neutral path."""
     if keras.backend.backend() != "tensorflow" or values is None:
         return None
     box_values, score_values = values
-    if np.isneginf(score_values).any():
+    if box_values.dtype != np.float32 or np.isneginf(score_values).any():  # float64 IoU: the neutral path
         return None
     import tensorflow as tf
 

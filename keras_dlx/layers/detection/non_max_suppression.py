@@ -1,5 +1,8 @@
 """Non-maximum suppression of a detector's box and class predictions into padded detections."""
 
+import math
+import numbers
+
 import keras
 from keras import ops
 
@@ -63,8 +66,8 @@ class NonMaxSuppression(keras.layers.Layer):
         kwargs.setdefault("autocast", False)
         super().__init__(**kwargs)
         self.iou_threshold = args.unit_interval("iou_threshold", iou_threshold, closed_right=True)
-        if not isinstance(confidence_threshold, (int, float)) or isinstance(confidence_threshold, bool) \
-                or confidence_threshold != confidence_threshold:
+        if not isinstance(confidence_threshold, numbers.Real) or isinstance(confidence_threshold, bool) \
+                or math.isnan(confidence_threshold):
             args.invalid("confidence_threshold", confidence_threshold, "a number")
         self.confidence_threshold = float(confidence_threshold)
         self.max_detections = args.positive_int("max_detections", max_detections)
