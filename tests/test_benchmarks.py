@@ -19,6 +19,13 @@ def test_every_case_builds(module):
         assert isinstance(ours(), keras.layers.Layer) and isinstance(peer(), keras.layers.Layer), name
 
 
+def test_nms_cases_run():
+    from benchmarks import nms
+
+    for name, ours, peer, target in nms.cases(count=50, classes=4):
+        ours()(), peer()()
+
+
 def test_block_cases_build():
     for name, ours, peer, target in attention.block_cases():
         assert ours().count_params() == peer().count_params(), name
