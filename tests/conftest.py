@@ -16,6 +16,9 @@ def _seeded():
 
 
 def pytest_collection_modifyitems(config, items):
+    # The JAX rerun's test waits for the JAX process started after collection (below): it goes last, so that the
+    # TensorFlow tests run meanwhile.
+    items.sort(key=lambda item: item.nodeid == JAX_TEST)
     # The JAX run (tests/test_backends.py) deselects these with -m; this covers a file run by hand on JAX.
     if keras.backend.backend() == "tensorflow":
         return
