@@ -9,6 +9,7 @@ names the registered ones; `get_model(name, **kwargs)` builds one by name.
 from keras_dlx.applications.alexnet import AlexNet
 from keras_dlx.applications.batch_norm_statistics import update_batch_norm_statistics
 from keras_dlx.applications.crf_model_wrapper import CRFModelWrapper
+from keras_dlx.applications.detector import Detector
 from keras_dlx.applications.fully_convolutional import to_fully_convolutional
 from keras_dlx.applications.googlenet import GoogLeNet
 from keras_dlx.applications.inception_v3 import InceptionV3
@@ -29,6 +30,7 @@ from keras_dlx.applications.resnet import (
                                            ResNeXt101_32x8d,
 )
 from keras_dlx.applications.shufflenet import ShuffleNet, ShuffleNet_G1, ShuffleNet_G3, ShuffleNet_G8
+from keras_dlx.applications.ssd import SSDLite
 from keras_dlx.applications.vgg import VGG, VGG11, VGG13, VGG16, VGG16_BN, VGG19
 
 __all__ = [
@@ -38,4 +40,5 @@ __all__ = [
     "ResNet152V2", "ResNeXt50_32x4d", "ResNeXt101_32x8d",
     "ShuffleNet", "ShuffleNet_G1", "ShuffleNet_G3", "ShuffleNet_G8",
     "VGG", "VGG11", "VGG13", "VGG16", "VGG16_BN", "VGG19",
+    "Detector", "SSDLite",
 ]
