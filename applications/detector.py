@@ -75,9 +75,13 @@ class Detector(keras.Model):
         # Only the loss is tracked (compile refuses metrics): compare nothing against the raw ground truth.
         return self.get_metrics_result()
 
-    def predict_step(self, data):
-        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        return self.decode_predictions(self(x, training=False))
+    def predict_step(self, *step_args):
+        # Keras's step gives the raw predictions; the detections are decoded in the same (compiled) function.
+        # The JAX trainer's step is stateless: (state, data) -> (outputs, non-trainable variables).
+        if keras.backend.backend() == "jax":
+            outputs, non_trainable_variables = super().predict_step(*step_args)
+            return self.decode_predictions(outputs), non_trainable_variables
+        return self.decode_predictions(super().predict_step(*step_args))
 
     def detect(self, images):
         """The detections dict for a batch of images, as `predict` returns it, without Keras's batching loop."""
