@@ -118,9 +118,9 @@ def test_ssdlite_keras_round_trip(tmp_path):
 
 
 def test_ssdlite_jit_fit_step_on_padded_ground_truth():
-    # The stride-8 backbone only and one extra map: a small graph, so XLA compiles it quickly. (fit without
+    # The stride-4 backbone only and one extra map: a small graph, so XLA compiles it quickly. (fit without
     # jit: test_ssdlite_learns_digit_detection.)
-    model = small(feature_strides=(8,), extra_filters=(16,), max_detections=8)
+    model = small(feature_strides=(4,), extra_filters=(16,), max_detections=8)
     model.compile(optimizer="adam", jit_compile=True)
     images = np.random.default_rng(3).uniform(size=(4, 64, 64, 1)).astype("float32")
     y = {"boxes": np.array([[[4, 6, 20, 30]], [[30, 30, 60, 50]], [[10, 10, 40, 45]], [[0, 0, 0, 0]]], "float32"),
