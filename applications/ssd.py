@@ -140,8 +140,9 @@ class SSDLite(Detector):
         if self.max_scale < self.min_scale:
             args.invalid("max_scale", max_scale, f"a number in [min_scale ({self.min_scale}), 1]")
         self.positive_threshold = args.unit_interval("positive_threshold", positive_threshold, closed_right=True)
+        # Detections in float32 under mixed precision too (pixel coordinates in float16/bfloat16 are coarse).
         self.postprocess = NonMaxSuppression(iou_threshold=iou_threshold, confidence_threshold=confidence_threshold,
-                                             max_detections=max_detections, name="nms")
+                                             max_detections=max_detections, dtype="float32", name="nms")
 
         features = constructor(input_shape=shape, weights=weights, features_only=True, name=f"{backbone}_backbone",
                                **self.backbone_kwargs)

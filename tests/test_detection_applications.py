@@ -131,6 +131,15 @@ def test_ssdlite_jit_fit_step_on_padded_ground_truth():
     assert any(not np.array_equal(b, keras.ops.convert_to_numpy(w)) for b, w in zip(before, model.trainable_weights))
 
 
+def test_ssdlite_mixed_precision_outputs_float32():
+    keras.config.set_dtype_policy("mixed_bfloat16")  # reset to float32 by conftest
+    model = small(feature_strides=(8,), extra_filters=(16,), max_detections=4)
+    images = np.zeros((2, 64, 64, 1), "float32")
+    assert keras.backend.standardize_dtype(model(images).dtype) == "float32"
+    detections = model.predict(images, verbose=0)
+    assert detections["boxes"].dtype == np.float32 and detections["scores"].dtype == np.float32
+
+
 @pytest.mark.parametrize("kwargs, match", [
     (dict(num_classes=0), "num_classes"),
     (dict(input_shape=(64, 48, 1)), "square"),
