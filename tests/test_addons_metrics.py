@@ -53,7 +53,8 @@ FUNCTION_CASES = [case for case in CASES if _config(case)["class"] in FUNCTIONS]
 
 def test_every_metric_has_fixture_cases():
     classes = {_config(case)["class"] for case in CASES}
-    assert classes == set(metrics.__all__)
+    # MeanAveragePrecision is not from Addons: it is checked against pycocotools (tests/test_detection_map.py).
+    assert classes == set(metrics.__all__) - {"MeanAveragePrecision"}
 
 
 @pytest.mark.parametrize("case", METRIC_CASES)

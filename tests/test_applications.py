@@ -122,7 +122,8 @@ def randomize(model):
 # ResNet101(V2) is left out: its layer names are a subset of ResNet152(V2)'s, built by the same code.
 TWINS = [
     ("ResNet50", "resnet50", 64, {}), ("ResNet152", "resnet152", 64, {}),
-    ("ResNet50V2", "resnet50v2", 64, {}), ("ResNet152V2", "resnet152v2", 64, {}), ("VGG16", "vgg16", 32, {}), ("VGG19", "vgg19", 32, {}),
+    ("ResNet50V2", "resnet50v2", 64, {}), ("ResNet152V2", "resnet152v2", 64, {}),
+    ("VGG16", "vgg16", 32, {}), ("VGG19", "vgg19", 32, {}),
     ("InceptionV3", "inception_v3", 75, {}), ("MobileNet", "mobilenet", 64, {}),
     ("MobileNet", "mobilenet", 64, dict(alpha=0.5)),
 ]
