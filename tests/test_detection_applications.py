@@ -131,6 +131,19 @@ def test_ssdlite_jit_fit_step_on_padded_ground_truth():
     assert any(not np.array_equal(b, keras.ops.convert_to_numpy(w)) for b, w in zip(before, model.trainable_weights))
 
 
+def test_ssdlite_weights_load_the_backbone(tmp_path):
+    from keras_dlx.applications import MobileNet
+
+    backbone = MobileNet(input_shape=(64, 64, 1), alpha=0.25, features_only=True)
+    path = str(tmp_path / "backbone.weights.h5")
+    backbone.save_weights(path)
+    model = small(weights=path)
+    for name in ("conv1", "conv_dw_pw_5"):
+        for mine, theirs in zip(model.backbone.get_layer(name).weights, backbone.get_layer(name).weights):
+            np.testing.assert_array_equal(keras.ops.convert_to_numpy(mine), keras.ops.convert_to_numpy(theirs))
+    assert model.get_config()["weights"] is None  # a saved detector carries its own weights
+
+
 def test_ssdlite_mixed_precision_outputs_float32():
     keras.config.set_dtype_policy("mixed_bfloat16")  # reset to float32 by conftest
     model = small(feature_strides=(8,), extra_filters=(16,), max_detections=4)
