@@ -177,75 +177,50 @@ def _log_matmul(matrix):
     return apply
 
 
+# Steps per loop iteration of the recursions: on TensorFlow a loop iteration's own bookkeeping (reading the inputs
+# and the carry, writing the outputs) costs about as much as one CRF step's arithmetic.
+_UNROLL = 4
+
+
 def _recurrence(step, init, xs, reverse=False):
-    """All carries of `carry = step(carry, x)` over the time-major tensors `xs` (a tuple), in the order of `xs`.
-
-    Two steps per loop iteration: on TensorFlow a loop iteration's own bookkeeping (reading the inputs and the
-    carry, writing the outputs) costs about as much as one CRF step's arithmetic.
-    """
-    steps = ops.shape(xs[0])[0]
-    if steps == 0:  # no carries (and PyTorch's scan refuses an empty sequence)
+    """All carries of `carry = step(carry, x)` over the time-major tensors `xs` (a tuple), in the order of `xs`."""
+    if ops.shape(xs[0])[0] == 0:  # no carries (and PyTorch's scan refuses an empty sequence)
         return ops.expand_dims(init, 0)[:0]
-    # Keras's TensorFlow scan needs a static number of steps: the reshapes below keep it.
-    if steps is None or steps < 2:
-        _, carries = ops.scan(lambda carry, x: (step(carry, x),) * 2, init, xs, reverse=reverse)
-        return carries
-    pad = steps % 2
-    if pad:  # one extra step on the side the scan reaches last, dropped at the end
-        xs = tuple(ops.concatenate([x[:1], x] if reverse else [x, x[-1:]], axis=0) for x in xs)
-    pairs = tuple(ops.reshape(x, ((steps + pad) // 2, 2) + tuple(ops.shape(x)[1:])) for x in xs)
-
-    def pair_step(carry, x):
-        first, second = tuple(v[0] for v in x), tuple(v[1] for v in x)
-        if reverse:
-            later = step(carry[0], second)
-            out = ops.stack([step(later, first), later])
-        else:
-            earlier = step(carry[1], first)
-            out = ops.stack([earlier, step(earlier, second)])
-        return out, out
-
-    _, carries = ops.scan(pair_step, ops.stack([init, init]), pairs, reverse=reverse)
-    carries = ops.reshape(carries, (steps + pad,) + tuple(ops.shape(carries)[2:]))  # static steps: see above
-    return carries[pad:] if reverse else carries[:steps]
+    _, carries = _blocked_scan(lambda carry, x: (step(carry, x),) * 2, init, xs, reverse=reverse)
+    return carries
 
 
-def _paired_scan(step, init, xs, reverse=False):
-    """`ops.scan(step, init, xs, reverse=reverse)` over the time-major tuple `xs`, two steps per loop iteration
-    (see `_recurrence`); the same carry and outputs. Each output is shaped like the carry. An odd step count runs
-    the step reached first on its own."""
+def _blocked_scan(step, init, xs, reverse=False):
+    """`ops.scan(step, init, xs, reverse=reverse)` over the time-major tuple `xs`, `_UNROLL` steps per loop
+    iteration; the same carry and outputs. Each output is shaped like the carry. The steps beyond a multiple of
+    `_UNROLL` run one by one before the loop, on the side the scan reaches first."""
     steps = ops.shape(xs[0])[0]
-    if steps is None or steps < 2:
+    if steps is None or steps < 2:  # Keras's TensorFlow scan needs a static number of steps for the reshapes
         return ops.scan(step, init, xs, reverse=reverse)
-    single = None
-    if steps % 2:
-        if reverse:
-            init, single = step(init, tuple(x[-1] for x in xs))
-            xs = tuple(x[:-1] for x in xs)
-        else:
-            init, single = step(init, tuple(x[0] for x in xs))
-            xs = tuple(x[1:] for x in xs)
-    half = steps // 2
-    pairs = tuple(ops.reshape(x, (half, 2) + tuple(ops.shape(x)[1:])) for x in xs)
+    size = min(_UNROLL, steps)
+    rest = steps % size
+    singles = []
+    for i in range(rest):
+        init, output = step(init, tuple(x[steps - 1 - i if reverse else i] for x in xs))
+        singles.append(output)
+    xs = tuple(x[:steps - rest] if reverse else x[rest:] for x in xs)
+    blocks = (steps - rest) // size
+    grouped = tuple(ops.reshape(x, (blocks, size) + tuple(ops.shape(x)[1:])) for x in xs)
 
-    # Keras's TensorFlow scan wants outputs shaped like the carry: the carry holds the last pair of outputs.
-    def pair_step(carry, x):
+    # Keras's TensorFlow scan wants outputs shaped like the carry: the carry holds the last block of outputs.
+    def block_step(carry, x):
         carry, _ = carry
-        first, second = tuple(v[0] for v in x), tuple(v[1] for v in x)
-        if reverse:
-            carry, later = step(carry, second)
-            carry, earlier = step(carry, first)
-        else:
-            carry, earlier = step(carry, first)
-            carry, later = step(carry, second)
-        new = (carry, ops.stack([earlier, later]))
+        outputs = [None] * size
+        for i in reversed(range(size)) if reverse else range(size):
+            carry, outputs[i] = step(carry, tuple(v[i] for v in x))
+        new = (carry, ops.stack(outputs))
         return new, new
 
-    (carry, _), (_, outputs) = ops.scan(pair_step, (init, ops.stack([init, init])), pairs, reverse=reverse)
-    outputs = ops.reshape(outputs, (2 * half,) + tuple(ops.shape(outputs)[2:]))
-    if single is not None:
-        single = ops.expand_dims(single, 0)
-        outputs = ops.concatenate([outputs, single] if reverse else [single, outputs], axis=0)
+    (carry, _), (_, outputs) = ops.scan(block_step, (init, ops.stack([init] * size)), grouped, reverse=reverse)
+    outputs = ops.reshape(outputs, (blocks * size,) + tuple(ops.shape(outputs)[2:]))  # static steps: see above
+    if singles:
+        outputs = ops.concatenate([outputs, ops.stack(singles[::-1])] if reverse else [ops.stack(singles), outputs],
+                                  axis=0)
     return carry, outputs
 
 
@@ -500,7 +475,7 @@ def _viterbi_backtrack(scores, transitions, last_tag, sequence_length):
         return ops.cast(previous, "int32"), output
 
     positions = ops.arange(1, steps, dtype="int32")
-    first, later = _paired_scan(step, last_tag, (scores, positions), reverse=True)
+    first, later = _blocked_scan(step, last_tag, (scores, positions), reverse=True)
     first = ops.where(last_position <= 0, last_tag, first)
     return ops.concatenate([ops.expand_dims(first, 1), ops.transpose(later)], axis=1)
 
