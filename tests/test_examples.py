@@ -28,3 +28,10 @@ def test_mirrored_multi_gpu_example_runs_on_two_logical_cpus(tmp_path):
 def test_train_digits_example_runs(tmp_path):
     out = run(tmp_path, "train_digits.py", "--epochs", "1", "--samples", "256")
     assert "reloads with identical predictions" in out
+
+
+@pytest.mark.slow
+def test_train_ssdlite_digits_example_runs(tmp_path):
+    out = run(tmp_path, "train_ssdlite_digits.py", "--epochs", "1", "--train-images", "64", "--test-images", "16",
+              "--output", "ssd.keras")
+    assert "map_50" in out and "reloads with the same detections" in out
