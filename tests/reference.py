@@ -15,6 +15,32 @@ FLOAT64 = dict(atol=1e-10) if float64_end_to_end() else dict(atol=2e-6, rtol=1e-
 EXACT64 = dict(atol=2e-6, rtol=1e-5) if keras.backend.backend() == "torch" else dict(atol=1e-10)
 
 
+def value_and_grad(fn, x):
+    """`fn(x)` and the gradient of its sum with respect to `x`, as NumPy arrays, on the current backend."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        x = tf.convert_to_tensor(x)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            value = fn(x)
+            total = tf.reduce_sum(value)
+        grad = tape.gradient(total, x)
+    elif backend == "jax":
+        import jax
+
+        value = fn(x)
+        grad = jax.grad(lambda a: keras.ops.sum(fn(a)))(x)
+    else:
+        import torch
+
+        x = torch.tensor(x, requires_grad=True)
+        value = fn(x)
+        (grad,) = torch.autograd.grad(keras.ops.sum(value), [x])
+    return keras.ops.convert_to_numpy(value), keras.ops.convert_to_numpy(grad)
+
+
 def same_pads(length, k, s, d):
     """TensorFlow's "same" padding, from its definition: output ceil(n/s), leftover split low/high."""
     k_eff = (k - 1) * d + 1

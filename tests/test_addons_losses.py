@@ -18,6 +18,7 @@ import pytest
 import keras_dlx.losses as losses
 from keras_dlx.losses.sparsemax import _sparsemax
 from tests import addons_fixtures
+from tests.reference import value_and_grad
 
 FIXTURE = addons_fixtures.load("losses")
 CASES = sorted({key.split("/")[0] for key in FIXTURE})
@@ -52,30 +53,6 @@ def _tolerance(case):
     return dict(rtol=1e-4, atol=1e-5) if case.startswith("lifted") else dict(rtol=1e-5, atol=1e-6)
 
 
-def _value_and_grad(fn, x):
-    """`fn(x)` and the gradient of its sum with respect to `x`, as NumPy arrays, on the current backend."""
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        x = tf.convert_to_tensor(x)
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            value = fn(x)
-            total = tf.reduce_sum(value)
-        grad = tape.gradient(total, x)
-    elif backend == "jax":
-        import jax
-
-        value = fn(x)
-        grad = jax.grad(lambda a: keras.ops.sum(fn(a)))(x)
-    else:
-        import torch
-
-        x = torch.tensor(x, requires_grad=True)
-        value = fn(x)
-        (grad,) = torch.autograd.grad(keras.ops.sum(value), [x])
-    return keras.ops.convert_to_numpy(value), keras.ops.convert_to_numpy(grad)
 
 
 def _expected(value):
@@ -101,13 +78,13 @@ def test_matches_addons(case):
     y_true, y_pred = FIXTURE[f"{case}/y_true"], FIXTURE[f"{case}/y_pred"]
     expected, expected_grad = _expected(FIXTURE[f"{case}/loss"]), _expected(FIXTURE[f"{case}/grad"])
     if function is not None:
-        value, grad = _value_and_grad(lambda x: function(y_true, x, **kwargs), y_pred)
+        value, grad = value_and_grad(lambda x: function(y_true, x, **kwargs), y_pred)
         np.testing.assert_allclose(value, expected, **_tolerance(case))
         np.testing.assert_allclose(grad, expected_grad, **_tolerance(case))
     # The class: the batch mean of a per-sample loss, the loss itself otherwise; its gradient is the function's
     # (per sample) divided by the batch size.
     loss = cls(**kwargs)
-    value, grad = _value_and_grad(lambda x: loss(y_true, x), y_pred)
+    value, grad = value_and_grad(lambda x: loss(y_true, x), y_pred)
     scale = np.size(expected) if per_sample else 1
     np.testing.assert_allclose(value, np.sum(expected) / scale, **_tolerance(case))
     np.testing.assert_allclose(grad, expected_grad / scale, **_tolerance(case))
@@ -117,7 +94,7 @@ def test_no_positive_or_negative_pair_is_zero_where_addons_is_nan():
     for case in ("semihard_distinct", "lifted_distinct", "lifted_same_1.0"):
         assert np.isnan(FIXTURE[f"{case}/loss"])
         function = LOSSES[_case(case)[0]][0]
-        value, grad = _value_and_grad(lambda x: function(FIXTURE[f"{case}/y_true"], x), FIXTURE[f"{case}/y_pred"])
+        value, grad = value_and_grad(lambda x: function(FIXTURE[f"{case}/y_true"], x), FIXTURE[f"{case}/y_pred"])
         assert value == 0.0 and np.all(grad == 0.0)
 
 

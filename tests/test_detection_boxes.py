@@ -18,6 +18,7 @@ import pytest
 from keras_dlx import losses, ops
 from keras_dlx.utils.dtypes import keeps_float64
 from tests import addons_fixtures
+from tests.reference import value_and_grad
 
 TORCHVISION = dict(np.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "torchvision",
                                         "boxes.npz")))
@@ -119,7 +120,7 @@ def test_pairwise_matches_torchvision(name):
         tolerance = dict(rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(_np(fn(tv["boxes1"], tv["boxes2"])), tv[name], **tolerance)
     np.testing.assert_allclose(_np(fn(tv["batched1"], tv["batched2"])), tv[f"{name}/batched"], **tolerance)
-    _, grad = _value_and_grad(lambda x: keras.ops.multiply(fn(x, tv["grad2"]), tv["weights"]), tv["grad1"])
+    _, grad = value_and_grad(lambda x: keras.ops.multiply(fn(x, tv["grad2"]), tv["weights"]), tv["grad1"])
     np.testing.assert_allclose(grad, tv[f"{name}/grad"], **tolerance)
 
 
@@ -157,30 +158,6 @@ def _x64():
     return jax.config.read("jax_enable_x64")
 
 
-def _value_and_grad(fn, x):
-    """`fn(x)` and the gradient of its sum w.r.t. `x`, as NumPy arrays, on the current backend."""
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        x = tf.convert_to_tensor(x)
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            value = fn(x)
-            total = tf.reduce_sum(value)
-        grad = tape.gradient(total, x)
-    elif backend == "jax":
-        import jax
-
-        value = fn(x)
-        grad = jax.grad(lambda a: keras.ops.sum(fn(a)))(x)
-    else:
-        import torch
-
-        x = torch.tensor(x, requires_grad=True)
-        value = fn(x)
-        (grad,) = torch.autograd.grad(keras.ops.sum(value), [x])
-    return _np(value), _np(grad)
 
 
 def _float64_backend():
@@ -200,7 +177,7 @@ def test_gradients_match_finite_differences_float64(fn):
     def loss(x):
         return keras.ops.multiply(fn(x, b), weights)
 
-    _, grad = _value_and_grad(loss, a)
+    _, grad = value_and_grad(loss, a)
     step = 1e-6
     numeric = np.zeros_like(a)
     for index in np.ndindex(a.shape):
@@ -306,7 +283,7 @@ def test_giou_loss_matches_addons(case):
     mode = str(GIOU[f"{case}/mode"])
     if y_pred.dtype == np.float64 and not _float64_backend():
         y_true, y_pred = y_true.astype("float32"), y_pred.astype("float32")
-    value, grad = _value_and_grad(lambda x: losses.giou_loss(y_true, x, mode=mode), y_pred)
+    value, grad = value_and_grad(lambda x: losses.giou_loss(y_true, x, mode=mode), y_pred)
     np.testing.assert_allclose(value, GIOU[f"{case}/loss"], **FLOAT32)
     np.testing.assert_allclose(grad, GIOU[f"{case}/grad"], **FLOAT32)
     np.testing.assert_allclose(float(losses.GIoULoss(mode=mode)(y_true, y_pred)), GIOU[f"{case}/class_loss"],

@@ -11,39 +11,18 @@ import pytest
 
 import keras_dlx
 from keras_dlx import losses
+from tests.reference import value_and_grad
 
 
 def _np(x):
     return keras.ops.convert_to_numpy(x)
 
 
-def _value_and_grad(fn, x):
-    """`fn(x)` (a scalar) and its gradient with respect to `x`, as NumPy, on the current backend."""
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        x = tf.convert_to_tensor(x)
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            value = fn(x)
-        grad = tape.gradient(value, x)
-    elif backend == "jax":
-        import jax
-
-        value, grad = jax.value_and_grad(fn)(x)
-    else:
-        import torch
-
-        x = torch.tensor(x, requires_grad=True)
-        value = fn(x)
-        (grad,) = torch.autograd.grad(value, [x])
-    return float(_np(value)), _np(grad)
 
 
 def _check_finite_differences(fn, x, coords, eps=1e-6, rtol=1e-5, atol=1e-7):
     """Central differences of the float64 loss at `coords` (flat indices) against autodiff."""
-    _, grad = _value_and_grad(fn, x)
+    _, grad = value_and_grad(fn, x)
     for flat in coords:
         index = np.unravel_index(flat, x.shape)
         plus, minus = x.copy(), x.copy()
