@@ -16,6 +16,11 @@ import pytest
 from keras_dlx import layers
 from keras_dlx import ops as dlx_ops
 from tests.addons_fixtures import load as load_fixture
+from tests.reference import value_and_grad
+
+
+def _grad_of_sum(fn, x):
+    return value_and_grad(fn, x)[1]
 
 # ----------------------------------------------------------------------------------------------------------------
 # NumPy references, one loop per box, bin and sample, as torchvision's CPU kernels (roi_align_kernel.cpp,
@@ -182,7 +187,7 @@ def _finite_difference_check(op, features, rtol=1e-6, atol=1e-8, samples=12, see
     rng = np.random.default_rng(seed)
     projection = rng.standard_normal(tuple(op(features).shape))
     loss = lambda x: float(np.sum(_numpy(op(x)) * projection))  # noqa: E731
-    grad = _gradient(lambda x: keras.ops.sum(op(x) * projection), features)
+    grad = _grad_of_sum(lambda x: keras.ops.sum(op(x) * projection), features)
     assert np.any(grad != 0)
     for flat in rng.choice(features.size, size=samples, replace=False):
         coord = np.unravel_index(flat, features.shape)
@@ -193,25 +198,6 @@ def _finite_difference_check(op, features, rtol=1e-6, atol=1e-8, samples=12, see
         assert abs(numeric - grad[coord]) <= atol + rtol * abs(numeric), (coord, numeric, grad[coord])
 
 
-def _gradient(fn, x):
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        x = tf.constant(x)
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            y = fn(x)
-        return tape.gradient(y, x).numpy()
-    if backend == "jax":
-        import jax
-
-        return np.asarray(jax.grad(lambda v: fn(v))(x))
-    import torch
-
-    x = torch.tensor(x, requires_grad=True)
-    fn(x).backward()
-    return x.grad.numpy()
 
 
 @pytest.mark.parametrize("sampling_ratio, aligned", [(-1, False), (2, True)])
@@ -240,7 +226,7 @@ def test_roi_pool_matches_reference(spatial_scale, output_size):
     np.testing.assert_array_equal(_numpy(actual), expected.astype("float32"))  # a maximum: exact
 
 
-def test_roi_pool_channels_first_empty_bins_and_gradient():
+def test_roi_pool_channels_first_empty_bins_and_grad_of_sum():
     rng = np.random.default_rng(6)
     features = rng.standard_normal((2, 6, 7, 2))
     boxes = _boxes(rng, 2, 5, 6)
@@ -252,7 +238,7 @@ def test_roi_pool_channels_first_empty_bins_and_gradient():
     # The gradient of a maximum is 1 at the argmax: finite differences are exact away from ties.
     op = lambda x: dlx_ops.roi_pool(x, boxes, 3, data_format="channels_last")  # noqa: E731
     _finite_difference_check(op, features, samples=20)
-    grad = _gradient(lambda x: keras.ops.sum(op(x)), features)
+    grad = _grad_of_sum(lambda x: keras.ops.sum(op(x)), features)
     counts = np.zeros_like(features)
     expected = reference_roi_pool(features, boxes, (3, 3))
     for b, n, i, j, c in zip(*np.nonzero(expected != 0)):
@@ -283,7 +269,7 @@ def test_roi_ops_match_torchvision(name):
     # that share a maximum, in another order) to 1e-6.
     forward, backward = (1e-5, 1e-5) if name.startswith("align") else (0, 1e-6)
     np.testing.assert_allclose(_numpy(op(features)), TV[f"{name}/y"], atol=forward, rtol=forward)
-    grad = _gradient(lambda x: keras.ops.sum(op(x) * TV[f"{name}/R"]), features)
+    grad = _grad_of_sum(lambda x: keras.ops.sum(op(x) * TV[f"{name}/R"]), features)
     np.testing.assert_allclose(grad, TV[f"{name}/d_features"], atol=backward, rtol=backward)
 
 
@@ -396,7 +382,7 @@ def test_spatial_pyramid_pooling_matches_addons(name):
     x, projection = SPP[f"{name}/x"], SPP[f"{name}/R"]
     # Means of float32 values: 1e-6.
     np.testing.assert_allclose(_numpy(layer(x)), SPP[f"{name}/y"], rtol=1e-6, atol=1e-6)
-    grad = _gradient(lambda v: keras.ops.sum(layer(v) * projection), x)
+    grad = _grad_of_sum(lambda v: keras.ops.sum(layer(v) * projection), x)
     np.testing.assert_allclose(grad, SPP[f"{name}/d_x"], rtol=1e-6, atol=1e-6)
 
 
