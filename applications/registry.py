@@ -1,17 +1,27 @@
-"""Every named application constructor, by lower-case name: `list_models()` and `get_model(name, **kwargs)`."""
+"""Every named application constructor, by lower-case name and task: `list_models(task)`, `get_model(name, **kwargs)`.
+
+Tasks: "classification" (the image classifiers, keras.applications' arguments plus `features_only`) and
+"detection" (the `Detector` subclasses: `num_classes`, `input_shape`, `backbone`, ...).
+"""
 
 from keras_dlx.utils import arguments as args
 
+TASKS = ("classification", "detection")
 _MODELS = {}
 _MIN_SIZES = {}
+_TASKS = {}
 
 
-def register(name, min_size=32):
-    """Decorator: list a named constructor under `name`; `min_size`: its smallest input rows/cols."""
+def register(name, min_size=32, task="classification"):
+    """Decorator: list a named constructor under `name`; `min_size`: its smallest input rows/cols; `task`: one of
+    `TASKS`."""
+    if task not in TASKS:
+        args.invalid("task", task, "one of " + ", ".join(TASKS))
 
     def decorate(constructor):
         _MODELS[name] = constructor
         _MIN_SIZES[name] = min_size
+        _TASKS[name] = task
         return constructor
 
     return decorate
@@ -23,9 +33,18 @@ def min_input_size(name):
     return _MIN_SIZES[name.lower()]
 
 
-def list_models():
-    """The registered names, sorted: `["alexnet", "googlenet", ...]`."""
-    return sorted(_MODELS)
+def list_models(task="classification"):
+    """The registered names of `task` ("classification", "detection"; None: every task), sorted:
+    `list_models()` -> `["alexnet", "googlenet", ...]`, `list_models("detection")` -> `["ssdlite", ...]`."""
+    if task is not None and task not in TASKS:
+        args.invalid("task", task, "None or one of " + ", ".join(TASKS))
+    return sorted(name for name in _MODELS if task is None or _TASKS[name] == task)
+
+
+def model_task(name):
+    """The task of the registered model `name`: "classification" or "detection"."""
+    get_constructor(name)
+    return _TASKS[name.lower()]
 
 
 def get_model(name, **kwargs):
@@ -37,7 +56,7 @@ def get_constructor(name):
     """The registered constructor `name` (case-insensitive)."""
     key = name.lower() if isinstance(name, str) else name
     if key not in _MODELS:
-        args.invalid("name", name, "one of " + ", ".join(list_models()))
+        args.invalid("name", name, "one of " + ", ".join(list_models(task=None)))
     return _MODELS[key]
 
 

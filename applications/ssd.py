@@ -6,9 +6,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_dlx.applications import common
+from keras_dlx.applications import common, registry
 from keras_dlx.applications.detector import Detector
-from keras_dlx.applications.registry import get_constructor
 from keras_dlx.layers import ConvNormAct, DepthwiseSeparableConv2D, NonMaxSuppression
 from keras_dlx.losses import MultiBoxLoss
 from keras_dlx.ops import decode_boxes, encode_anchor_targets, ssd_default_boxes
@@ -37,6 +36,7 @@ def _channels_last(x, name):
     return x
 
 
+@registry.register("ssdlite", min_size=32, task="detection")
 @register
 class SSDLite(Detector):
     """SSDLite (Sandler et al. 2018): SSD with a MobileNet backbone and depthwise-separable prediction heads.
@@ -116,7 +116,7 @@ class SSDLite(Detector):
         self.image_shape = tuple(shape)
         if not isinstance(backbone, str):
             args.invalid("backbone", backbone, "the name of a registered application")
-        constructor = get_constructor(backbone)
+        constructor = registry.get_constructor(backbone)
         self.backbone_name = backbone
         if backbone_kwargs is not None and not isinstance(backbone_kwargs, dict):
             args.invalid("backbone_kwargs", backbone_kwargs, "None or a dict of backbone arguments")

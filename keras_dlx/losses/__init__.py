@@ -2,6 +2,8 @@
 
 from keras_dlx.losses.contrastive import *  # noqa: F401,F403
 from keras_dlx.losses.contrastive import __all__ as _contrastive
+from keras_dlx.losses.faster_rcnn import *  # noqa: F401,F403
+from keras_dlx.losses.faster_rcnn import __all__ as _faster_rcnn
 from keras_dlx.losses.giou import *  # noqa: F401,F403
 from keras_dlx.losses.giou import __all__ as _giou
 from keras_dlx.losses.kappa import *  # noqa: F401,F403
@@ -23,6 +25,7 @@ from keras_dlx.losses.yolo import *  # noqa: F401,F403
 from keras_dlx.losses.yolo import __all__ as _yolo
 
 __all__ = [
+    *_faster_rcnn,
     *_giou,
     *_multibox,
     *_yolo,

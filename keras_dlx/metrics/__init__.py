@@ -11,6 +11,8 @@ from keras_dlx.metrics.correlation import (
     PointBiserialCorrelation,
     SpearmansRank,
 )
+from keras_dlx.metrics.generative import *  # noqa: F401,F403
+from keras_dlx.metrics.generative import __all__ as _generative
 from keras_dlx.metrics.hamming import HammingLoss, hamming_distance, hamming_loss_fn
 from keras_dlx.metrics.matthews_correlation import MatthewsCorrelationCoefficient
 from keras_dlx.metrics.mean_average_precision import *  # noqa: F401,F403
@@ -33,4 +35,5 @@ __all__ = [
     "hamming_distance",
     "hamming_loss_fn",
     *_mean_average_precision,
+    *_generative,
 ]

@@ -11,7 +11,9 @@ from keras_dlx.ops.nms import *  # noqa: F401,F403
 from keras_dlx.ops.nms import __all__ as _nms
 from keras_dlx.ops.pooling import *  # noqa: F401,F403
 from keras_dlx.ops.pooling import __all__ as _pooling
+from keras_dlx.ops.proposals import *  # noqa: F401,F403
+from keras_dlx.ops.proposals import __all__ as _proposals
 from keras_dlx.ops.roi import *  # noqa: F401,F403
 from keras_dlx.ops.roi import __all__ as _roi
 
-__all__ = ["image", *_boxes, *_crf, *_matching, *_nms, *_pooling, *_roi]
+__all__ = ["image", *_boxes, *_crf, *_matching, *_nms, *_pooling, *_proposals, *_roi]

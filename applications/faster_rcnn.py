@@ -1,0 +1,3 @@
+"""Faster R-CNN (placeholder: being built)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""YOLO v1 (placeholder: being built)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Faster R-CNN losses (placeholder: being built)."""
+
+__all__ = []

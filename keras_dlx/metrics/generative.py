@@ -1,0 +1,3 @@
+"""Generative-model metrics (placeholder: being built)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Pictures of detections (placeholder: being built)."""
+
+__all__ = []
