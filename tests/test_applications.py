@@ -295,10 +295,21 @@ def test_fully_convolutional_needs_a_chain():
     (lambda: applications.ResNet50(weights="/no/such/file.h5"), "weights.*existing"),
     (lambda: applications.GoogLeNet(aux_logits=True, include_top=False), "aux_logits"),
     (lambda: applications.get_model("resnet9"), "name.*resnet18"),
+    (lambda: applications.list_models("segmentation"), "task.*classification, detection"),
+    (lambda: applications.model_task("yolo9000"), "name.*ssdlite"),
 ])
 def test_bad_arguments_name_the_argument(build, match):
     with pytest.raises(ValueError, match=match):
         build()
+
+
+def test_the_registry_lists_models_by_task():
+    classifiers, detectors = applications.list_models(), applications.list_models("detection")
+    assert "resnet50" in classifiers and "ssdlite" in detectors and not set(classifiers) & set(detectors)
+    assert applications.list_models(None) == sorted(classifiers + detectors)
+    assert {applications.model_task(name) for name in detectors} == {"detection"}
+    assert applications.model_task("ResNet50") == "classification"
+    assert all(issubclass(applications.registry.get_constructor(name), applications.Detector) for name in detectors)
 
 
 @pytest.mark.slow

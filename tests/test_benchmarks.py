@@ -53,3 +53,11 @@ def test_main_reports_both_paths(capsys):
     harness.main(cases, (4, 5), "test", ["--repeats", "2"])
     out = capsys.readouterr().out
     assert "dense [tape]" in out and "dense [train_on_batch]" in out
+
+
+def test_detector_benchmark_measures_a_detector():
+    from benchmarks import detectors
+
+    r = detectors.measure_one("ssdlite", batch=2, repeats=1, jit=False, num_classes=3, input_shape=(64, 64, 1),
+                              backbone_kwargs={"alpha": 0.25}, extra_filters=(32, 32))
+    assert r["anchors"] == 516 and r["infer_ips"] > 0 and r["train_ips"] > 0 and r["peak_mb"] > 0
