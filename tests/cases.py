@@ -3,7 +3,16 @@
 import keras
 
 from keras_dlx import layers
-from tests import cases_anchors, cases_core, cases_nms, cases_pooling, cases_roi, cases_sequence, cases_ssd
+from tests import (
+                   cases_anchors,
+                   cases_core,
+                   cases_generative,
+                   cases_nms,
+                   cases_pooling,
+                   cases_roi,
+                   cases_sequence,
+                   cases_ssd,
+)
 from tests.contract_case import case
 
 CONVOLUTION = [
@@ -149,4 +158,5 @@ BLOCKS = [
 
 # The TensorFlow Addons families each keep their table in their own file (tests/cases_<family>.py).
 ALL = ATTENTION + BLOCKS + CONVOLUTION + NORMALIZATION + RECURRENT + cases_core.CASES + cases_pooling.CASES + \
-    cases_sequence.CASES + cases_nms.CASES + cases_roi.CASES + cases_anchors.CASES + cases_ssd.CASES
+    cases_sequence.CASES + cases_nms.CASES + cases_roi.CASES + cases_anchors.CASES + cases_ssd.CASES + \
+    cases_generative.CASES

@@ -1,5 +1,7 @@
-"""The vision family: layers on pairs of images or feature maps (TensorFlow Addons' CorrelationCost)."""
+"""The vision family: layers on images and feature maps (TensorFlow Addons' CorrelationCost, the Gram matrix of
+style transfer)."""
 
 from keras_dlx.layers.vision.correlation_cost import CorrelationCost
+from keras_dlx.layers.vision.gram_matrix import GramMatrix
 
-__all__ = ["CorrelationCost"]
+__all__ = ["CorrelationCost", "GramMatrix"]
