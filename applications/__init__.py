@@ -35,6 +35,7 @@ from keras_dlx.applications.resnet import (
 from keras_dlx.applications.shufflenet import ShuffleNet, ShuffleNet_G1, ShuffleNet_G3, ShuffleNet_G8
 from keras_dlx.applications.ssd import SSDLite
 from keras_dlx.applications.style_transfer import StyleTransfer, style_transfer
+from keras_dlx.applications.vae import VAE, ConvVAE, conv_autoencoder, conv_decoder, conv_encoder
 from keras_dlx.applications.vgg import VGG, VGG11, VGG13, VGG16, VGG16_BN, VGG19
 from keras_dlx.applications.yolo import *  # noqa: F401,F403
 from keras_dlx.applications.yolo import __all__ as _yolo
@@ -48,4 +49,5 @@ __all__ = [
     "VGG", "VGG11", "VGG13", "VGG16", "VGG16_BN", "VGG19",
     "Detector", "SSDLite", *_faster_rcnn, *_yolo,
     "StyleTransfer", "style_transfer",
+    "VAE", "ConvVAE", "conv_autoencoder", "conv_decoder", "conv_encoder",
 ]

@@ -66,6 +66,10 @@ CASES = [
          normalization=True),
     case(PairOfInputs, lambda: dict(layer=layers.StochasticDepth(survival_probability=0.8)), (3, 2, 4, 5),
          "stochastic-depth"),
+    # Every call draws new noise, so outputs differ between the saved and the reloaded layer and between the finite
+    # differences' evaluations: tests/test_vae.py checks the round trip and the gradient with a fixed draw.
+    case(PairOfInputs, lambda: dict(layer=layers.Sampling(seed=3)), (3, 2, 4), "sampling",
+         skip=("serialization", "gradients")),
     case(PairOfInputs, lambda: dict(layer=layers.PolynomialCrossing(diag_scale=0.5)), (3, 2, 6),
          "polynomial-crossing"),
     case(PairOfInputs, lambda: dict(layer=layers.PolynomialCrossing(projection_dim=2, use_bias=False)), (3, 2, 6),
