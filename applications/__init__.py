@@ -33,7 +33,7 @@ from keras_dlx.applications.resnet import (
                                            ResNeXt101_32x8d,
 )
 from keras_dlx.applications.shufflenet import ShuffleNet, ShuffleNet_G1, ShuffleNet_G3, ShuffleNet_G8
-from keras_dlx.applications.ssd import SSDLite
+from keras_dlx.applications.ssd import SSD300, SSDLite
 from keras_dlx.applications.style_transfer import StyleTransfer, style_transfer
 from keras_dlx.applications.vae import VAE, ConvVAE, conv_autoencoder, conv_decoder, conv_encoder
 from keras_dlx.applications.vgg import VGG, VGG11, VGG13, VGG16, VGG16_BN, VGG19
@@ -47,7 +47,7 @@ __all__ = [
     "ResNet152V2", "ResNeXt50_32x4d", "ResNeXt101_32x8d",
     "ShuffleNet", "ShuffleNet_G1", "ShuffleNet_G3", "ShuffleNet_G8",
     "VGG", "VGG11", "VGG13", "VGG16", "VGG16_BN", "VGG19",
-    "Detector", "SSDLite", *_faster_rcnn, *_yolo,
+    "Detector", "SSD300", "SSDLite", *_faster_rcnn, *_yolo,
     "StyleTransfer", "style_transfer",
     "VAE", "ConvVAE", "conv_autoencoder", "conv_decoder", "conv_encoder",
 ]

@@ -204,7 +204,7 @@ def test_wrong_input_rank_raises_value_error(layer_cls, kwargs, input_shape, opt
     # Layers that take a range of ranks get an input one rank below their minimum; the others lose an axis.
     min_rank = {"ChannelShuffle": 2, "GroupNormalization": 2, "InstanceNormalization": 3,
                 "FilterResponseNormalization": 3, "TLU": 2,
-                "SwitchableNormalization": 2, "Sparsemax": 2}.get(layer_cls.__name__)
+                "SwitchableNormalization": 2, "Sparsemax": 2, "ScaledL2Normalization": 2}.get(layer_cls.__name__)
     if layer_cls.__name__ == "LocalResponseNormalization" and kwargs.get("mode") != "within_channel":
         min_rank = 2
     bad_shape = input_shape[:1] + input_shape[2:] if min_rank is None else input_shape[:min_rank - 2] + (6,)

@@ -146,7 +146,8 @@ def conv(x, kernel, strides, padding, dilation_rate, groups=1):
     rank = len(strides)
 
     def op(a, s, p, d):
-        return _grouped(lambda xi, ki: ops.conv(xi, ki, strides=s, padding=p, dilation_rate=d), a, kernel, groups)
+        return _grouped(lambda xi, ki: ops.conv(xi, ki, strides=s, padding=p, dilation_rate=d,
+                                                     data_format="channels_last"), a, kernel, groups)
 
     return strided_dilated(op, x, tuple(kernel.shape[:rank]), strides, padding, dilation_rate)
 
@@ -156,7 +157,7 @@ def depthwise_conv(x, kernel, strides, padding, dilation_rate):
     rank = len(strides)
 
     def op(a, s, p, d):
-        return ops.depthwise_conv(a, kernel, strides=s, padding=p, dilation_rate=d)
+        return ops.depthwise_conv(a, kernel, strides=s, padding=p, dilation_rate=d, data_format="channels_last")
 
     return strided_dilated(op, x, tuple(kernel.shape[:rank]), strides, padding, dilation_rate,
                            equal_strides_only=keras.backend.backend() == "tensorflow")
@@ -226,7 +227,7 @@ def conv_transpose(x, kernel, strides, padding, output_padding, dilation_rate, g
     if not needs_static_spatial_shape(dilation_rate):
         def op(xi, ki):
             return ops.conv_transpose(xi, ki, strides=strides, padding=padding, output_padding=output_padding,
-                                      dilation_rate=dilation_rate)
+                                      dilation_rate=dilation_rate, data_format="channels_last")
         if groups == 1:
             return op(x, kernel)
         m = merge_factor(groups, kernel.shape[-1] // groups)

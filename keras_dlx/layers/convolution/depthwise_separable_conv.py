@@ -135,7 +135,7 @@ class DepthwiseSeparableConv2D(keras.layers.Layer):
         if self.depthwise_norm is not None:
             x = self.depthwise_norm(x, training=training)
         x = self.intermediate_activation(x)
-        x = ops.conv(x, self.pointwise_kernel)
+        x = ops.conv(x, self.pointwise_kernel, data_format="channels_last")
         if self.use_bias:
             x = ops.add(x, self.bias)
         if self.pointwise_norm is not None:
