@@ -35,3 +35,11 @@ def test_train_ssdlite_digits_example_runs(tmp_path):
     out = run(tmp_path, "train_ssdlite_digits.py", "--epochs", "1", "--train-images", "64", "--test-images", "16",
               "--output", "ssd.keras")
     assert "map_50" in out and "reloads with the same detections" in out
+
+
+@pytest.mark.slow
+def test_train_vae_digits_example_runs(tmp_path):
+    out = run(tmp_path, "train_vae_digits.py", "--epochs", "1", "--train-images", "128", "--iw-samples", "4",
+              "--iw-images", "8", "--picture", "vae.png")
+    assert "held-out ELBO" in out and "importance-weighted log p(x), k=4" in out
+    assert (tmp_path / "vae.png").stat().st_size > 1000
