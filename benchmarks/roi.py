@@ -9,18 +9,21 @@ of per-pair ratios, benchmarks/harness.py). Target from issue 14: <= 1.0. Two ca
 composition's own sampling, the like-for-like comparison) and the default adaptive `sampling_ratio=-1`
 (torchvision's default: up to ceil(25 / 7) = 4 x 4 samples per bin here, more work than the composition does).
 
-roi_align's cost does not depend on the number of samples: it is two batched matrix products (see the op's
-docstring), ~4.6 GFLOP forward for these sizes (the first, (512 * 7, 50) x (50, 50 * 256), is most of it), and
-their transposes backward. The composition's fused TensorFlow kernel reads 4 pixels per sample, ~0.1 G reads for
-these sizes: a backend-neutral exact op (keras.ops has no fused crop-and-interpolate; XLA cannot compile
-CropAndResize) cannot reach it on CPU. A third row times `tf_roi_align` below, a TensorFlow-only fast path for a
-fixed `sampling_ratio` that is exact (torchvision's semantics, within float32 rounding, checked against
-keras_dlx.ops.roi_align in tests/test_detection_roi.py) but not in keras_dlx (whose ops are backend-neutral).
+On TensorFlow, outside XLA, `roi_align` with a fixed `sampling_ratio > 0` runs the same fused kernels as the
+composition (keras_dlx/ops/roi.py `_tensorflow_roi_align`): crop_and_resize of each box's regular sample grid on
+the map padded with a copy of its border (torchvision's border rule, exactly), then an `s x s` average pool. Its
+extra work over the composition is that padding (a 52x52x256 MirrorPad forward, MirrorPadGrad backward) and a
+dozen tiny box ops. The adaptive `sampling_ratio=-1`, `jit_compile=True` (XLA has no CropAndResize), JAX and
+PyTorch keep the backend-neutral formulation: two batched matrix products, ~4.6 GFLOP forward here, whatever the
+number of samples. A third row times that neutral path (forced) against the composition.
 
-Measured 2026-12-04 on the shared 2-core machine (load average 4 to 9 from other jobs), `--repeats 7`, two runs:
-roi_align / composition 3.5-4.2 (sampling_ratio 2) and 3.1-4.2 (sampling_ratio -1), tape and train_on_batch
-alike; tf_roi_align / composition 1.04-1.14. Target MISSED by the backend-neutral op. Where the time goes (tape,
-sampling_ratio -1): the first matrix product ~60%, the second ~13%, the per-box weights ~10%, backward the rest.
+Before the fast path (2026-12-04, shared 2-core machine, load 4 to 9, `--repeats 7`, two runs): roi_align /
+composition 3.5-4.2 (sampling_ratio 2), 3.1-4.2 (sampling_ratio -1). With it (same day, load 2.6 to 13,
+`--repeats 7` to 11, six runs): sampling_ratio 2 at 0.82-1.28 under heavy load and 1.005-1.10 once quieter
+(tape), 0.98-1.08 (train_on_batch); sampling_ratio -1 unchanged at 3.2-3.9; the neutral path at 2.4-5.8. The
+target is missed by a few percent, and that is the border padding: forward alone (40 alternating repeats),
+composition on the padded map / composition = 1.038, roi_align / composition = 1.059. Without the padding
+crop_and_resize gives 0, not the border value, to samples within one pixel outside the map.
 """
 
 import os
@@ -74,39 +77,17 @@ class CropAndResizeStep(keras.layers.Layer):
         return tf.reshape(pooled, (1, NUM_BOXES, OUTPUT, OUTPUT, SHAPE[-1]))
 
 
-def tf_roi_align(features, boxes, output_size, spatial_scale, sampling_ratio, aligned=False):
-    """roi_align for `sampling_ratio > 0` from TensorFlow's fused kernels (channels_last).
-
-    The bins' samples form one regular grid of `(out_h * s, out_w * s)` points per box, which is what
-    `crop_and_resize` samples; padding the map with a copy of its border pixels makes crop_and_resize's
-    extrapolation (0 outside `[0, size - 1]` of the padded map) torchvision's rule (0 outside `[-1, size]`, the
-    border value within one pixel of it). A 2D average pool of `s x s` then averages each bin's samples.
-    """
-    out_h, out_w = output_size
-    s = sampling_ratio
-    batch, height, width, channels = features.shape
-    padded = tf.pad(features, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="SYMMETRIC")
-    x1, y1, x2, y2 = tf.unstack(boxes * spatial_scale - (0.5 if aligned else 0.0), axis=-1)
-    roi_w, roi_h = x2 - x1, y2 - y1
-    if not aligned:
-        roi_w, roi_h = tf.maximum(roi_w, 1.0), tf.maximum(roi_h, 1.0)
-    step_y, step_x = roi_h / (out_h * s), roi_w / (out_w * s)
-    # Sample i sits at y1 + (i + 0.5) * step, i.e. y1 + 1 + (i + 0.5) * step in the padded map.
-    normalised = tf.stack([(y1 + 1 + 0.5 * step_y) / (height + 1), (x1 + 1 + 0.5 * step_x) / (width + 1),
-                           (y1 + 1 + (out_h * s - 0.5) * step_y) / (height + 1),
-                           (x1 + 1 + (out_w * s - 0.5) * step_x) / (width + 1)], axis=-1)
-    num_boxes = tf.shape(boxes)[1]
-    crops = tf.image.crop_and_resize(padded, tf.reshape(normalised, (-1, 4)),
-                                     tf.repeat(tf.range(batch), num_boxes), (out_h * s, out_w * s))
-    pooled = tf.nn.avg_pool2d(crops, s, s, "VALID")
-    return tf.reshape(pooled, (batch, num_boxes, out_h, out_w, channels))
-
-
-class TFRoIAlignStep(keras.layers.Layer):
-    """`tf_roi_align` of the fixed boxes, sampling_ratio 2."""
+class NeutralRoIAlignStep(RoIAlignStep):
+    """`roi_align` forced onto its backend-neutral matrix products (what jit_compile=True and JAX/PyTorch run)."""
 
     def call(self, inputs):
-        return tf_roi_align(inputs, _boxes(), (OUTPUT, OUTPUT), 1 / STRIDE, 2)
+        from keras_dlx.ops import roi as roi_module
+
+        available, roi_module._crop_and_resize_available = roi_module._crop_and_resize_available, lambda: False
+        try:  # only while tracing: the traced graph keeps the neutral ops
+            return super().call(inputs)
+        finally:
+            roi_module._crop_and_resize_available = available
 
 
 def cases():
@@ -116,8 +97,8 @@ def cases():
          lambda: RoIAlignStep(2), CropAndResizeStep, target),
         ("roi_align 512 boxes 7x7, sampling_ratio=-1 / crop_and_resize 14x14 + avg pool",
          lambda: RoIAlignStep(-1), CropAndResizeStep, target),
-        ("(reference, not in keras_dlx) tf_roi_align fast path, sampling_ratio=2 / crop_and_resize composition",
-         TFRoIAlignStep, CropAndResizeStep, None),
+        ("(reference) roi_align neutral path (XLA, JAX, torch), sampling_ratio=2 / crop_and_resize composition",
+         lambda: NeutralRoIAlignStep(2), CropAndResizeStep, None),
     ]
 
 

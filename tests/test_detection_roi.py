@@ -159,31 +159,25 @@ def test_roi_align_large_boxes_and_many_samples():
             np.testing.assert_allclose(_numpy(actual), expected, atol=1e-5, rtol=1e-5)  # float32, as above
 
 
-def test_roi_align_channels_first_and_jit():
+def test_roi_align_channels_first():
     rng = np.random.default_rng(4)
     features = rng.standard_normal((2, 6, 5, 3)).astype("float32")
     boxes = _boxes(rng, 2, 5, 5)
-    last = _numpy(dlx_ops.roi_align(features, boxes, 2, data_format="channels_last"))
-    first = dlx_ops.roi_align(np.moveaxis(features, -1, 1), boxes, 2, data_format="channels_first")
-    assert tuple(first.shape) == (2, 5, 3, 2, 2)
-    np.testing.assert_allclose(np.moveaxis(_numpy(first), 2, -1), last, atol=1e-6)  # same arithmetic
-
-    class Pool(keras.layers.Layer):
-        def call(self, x):
-            return dlx_ops.roi_align(x, boxes, 2, sampling_ratio=-1, data_format="channels_last")
-
-        def compute_output_shape(self, input_shape):  # fixed boxes: 2 images whatever the symbolic batch
-            return (input_shape[0], 5, 2, 2, 3)
-
-    inputs = keras.Input((6, 5, 3))
-    model = keras.Model(inputs, keras.layers.Dense(1)(Pool()(inputs)))
-    model.compile("sgd", "mse", jit_compile=True)
-    model.fit(features, np.zeros((2, 5, 2, 2, 1), "float32"), batch_size=2, verbose=0)
-    np.testing.assert_allclose(_numpy(Pool()(features)), last, atol=1e-6)
+    for sampling_ratio in (-1, 2):  # on TensorFlow: the matrix products, then crop_and_resize
+        last = _numpy(dlx_ops.roi_align(features, boxes, 2, 1.0, sampling_ratio, data_format="channels_last"))
+        first = dlx_ops.roi_align(np.moveaxis(features, -1, 1), boxes, 2, 1.0, sampling_ratio,
+                                  data_format="channels_first")
+        assert tuple(first.shape) == (2, 5, 3, 2, 2)
+        np.testing.assert_allclose(np.moveaxis(_numpy(first), 2, -1), last, atol=1e-6)  # same arithmetic
 
 
 def _finite_difference_check(op, features, rtol=1e-6, atol=1e-8, samples=12, seed=0):
     """float64 autodiff gradient of sum(op(x) * R) w.r.t. the features vs central differences."""
+    if keras.backend.backend() == "jax":
+        import jax
+
+        if not jax.config.read("jax_enable_x64"):  # float64 inputs would run in float32
+            pytest.skip("float64 needs JAX_ENABLE_X64=1 on JAX (the torchvision fixtures check float32 gradients)")
     rng = np.random.default_rng(seed)
     projection = rng.standard_normal(tuple(op(features).shape))
     loss = lambda x: float(np.sum(_numpy(op(x)) * projection))  # noqa: E731
@@ -326,7 +320,8 @@ def test_roi_layers_equal_the_ops_in_a_two_input_model_both_data_formats():
             model = keras.Model(inputs, layer(inputs))
             expected = (2, 5, 2, 3, 3) if data_format == "channels_last" else (2, 5, 3, 2, 3)
             assert tuple(model.output.shape[2:]) == expected[2:]
-            np.testing.assert_allclose(model.predict([x, boxes], verbose=0), _numpy(op(x)), atol=1e-6)
+            # On TensorFlow, crop_and_resize's sample positions from graph-optimised box arithmetic: 1e-5.
+            np.testing.assert_allclose(model.predict([x, boxes], verbose=0), _numpy(op(x)), atol=1e-5)
 
 
 def test_roi_layers_keep_float32_boxes_under_mixed_precision():
@@ -418,21 +413,86 @@ def test_spatial_pyramid_pooling_bad_arguments():
         layers.SpatialPyramidPooling2D([1]).build((2, 8, 2))
 
 
+def _neutral_roi_align(monkeypatch, *arguments, **keywords):
+    """roi_align with TensorFlow's crop_and_resize fast path turned off (the backend-neutral matrix products)."""
+    from keras_dlx.ops import roi as roi_module
+
+    with monkeypatch.context() as patch:
+        patch.setattr(roi_module, "_crop_and_resize_available", lambda: False)
+        return dlx_ops.roi_align(*arguments, **keywords)
+
+
+def _op_types(function, *inputs):
+    return {op.type for op in function.get_concrete_function(*inputs).graph.get_operations()}
+
+
 @pytest.mark.tensorflow_only
-def test_benchmark_tensorflow_fast_path_is_exact():
-    """benchmarks/roi.py's crop_and_resize fast path (not in keras_dlx) computes roi_align exactly."""
+def test_roi_align_tensorflow_fast_path_equals_the_neutral_path(monkeypatch):
+    """A fixed sampling_ratio on TensorFlow takes crop_and_resize (eagerly and in a tf.function): same values and
+    gradients as the neutral path, boxes inside, partly outside, tiny and beyond the map, both alignments, a
+    single sample per box (crop_and_resize's one-pixel crops take the box centre)."""
     import tensorflow as tf
 
-    from benchmarks.roi import tf_roi_align
-
     rng = np.random.default_rng(9)
-    features = rng.standard_normal((2, 9, 11, 3)).astype("float32")
-    boxes = _boxes(rng, 2, 16, 9)
-    for sampling_ratio, aligned in [(1, False), (2, True), (3, False)]:
-        fast = tf_roi_align(tf.constant(features), tf.constant(boxes), (3, 2), 1.0, sampling_ratio, aligned)
-        exact = dlx_ops.roi_align(features, boxes, (3, 2), 1.0, sampling_ratio, aligned, "channels_last")
-        # Two float32 computations of the same bilinear sums: 1e-5.
-        np.testing.assert_allclose(fast.numpy(), _numpy(exact), atol=1e-5)
+    features = tf.constant(rng.standard_normal((2, 9, 11, 3)).astype("float32"))
+    for sampling_ratio, aligned, scale, size in [(1, True, 1.0, (1, 1)), (3, False, 0.5, (2, 3))]:
+        boxes = tf.constant(_boxes(rng, 2, 16, 9, scale))
+        projection = rng.standard_normal((2, 16, *size, 3)).astype("float32")
+
+        def value_and_gradient(run, x):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                y = run(x, boxes, size, scale, sampling_ratio, aligned, data_format="channels_last")
+                loss = tf.reduce_sum(y * projection)
+            return y, tape.gradient(loss, x)
+
+        results = [value_and_gradient(dlx_ops.roi_align, features)]
+        if sampling_ratio == 3:  # once in a tf.function traced for any map size (the fast path reads it when run)
+            fast = tf.function(lambda x: value_and_gradient(dlx_ops.roi_align, x),
+                               input_signature=[tf.TensorSpec((None, None, None, 3))])
+            assert "CropAndResize" in _op_types(fast)
+            results.append(fast(features))
+        neutral = value_and_gradient(lambda *a, **k: _neutral_roi_align(monkeypatch, *a, **k), features)
+        # Two float32 computations of the same bilinear sums (and of their adjoint): 1e-5.
+        for eager_or_traced in results:
+            for got, expected in zip(eager_or_traced, neutral):
+                np.testing.assert_allclose(got.numpy(), expected.numpy(), atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.tensorflow_only
+def test_roi_align_tensorflow_fast_path_gradient_matches_differences():
+    """The fast path is linear in the features: differences with a unit step are exact up to float32 rounding."""
+    rng = np.random.default_rng(11)
+    features = rng.standard_normal((1, 6, 7, 2)).astype("float32")
+    boxes = _boxes(rng, 1, 6, 6)
+    op = lambda x: dlx_ops.roi_align(x, boxes, (2, 2), 1.0, 2, False, "channels_last")  # noqa: E731
+    projection = rng.standard_normal((1, 6, 2, 2, 2)).astype("float32")
+    grad = _grad_of_sum(lambda x: keras.ops.sum(op(x) * projection), features)
+    loss = lambda x: float(np.sum(_numpy(op(x)).astype("float64") * projection))  # noqa: E731
+    for flat in rng.choice(features.size, size=12, replace=False):
+        step = np.zeros_like(features)
+        step[np.unravel_index(flat, features.shape)] = 1.0
+        numeric = (loss(features + step) - loss(features - step)) / 2
+        np.testing.assert_allclose(grad.reshape(-1)[flat], numeric, atol=1e-4, rtol=1e-4)
+
+
+@pytest.mark.tensorflow_only
+def test_roi_align_under_xla_takes_the_neutral_path():
+    """XLA cannot compile CropAndResize: under jit_compile=True (a tf.function, or Keras fit) the op stays on the
+    matrix products, with the same values. (The adaptive ratio under jit: the layer contract, tests/cases_roi.py.)"""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(12)
+    features = rng.standard_normal((2, 6, 5, 3)).astype("float32")
+    boxes = _boxes(rng, 2, 5, 5)
+    op = lambda x: dlx_ops.roi_align(x, boxes, 2, 1.0, 2, True, "channels_last")  # noqa: E731
+    compiled = tf.function(op, jit_compile=True)
+    assert "CropAndResize" not in _op_types(compiled, tf.constant(features))
+    np.testing.assert_allclose(compiled(features).numpy(), _numpy(op(features)), atol=1e-5)
+    inputs = [keras.Input((6, 5, 3)), keras.Input((5, 4))]
+    model = keras.Model(inputs, keras.layers.Dense(1)(layers.ROIAlign2D(2, 1.0, 2, True, "channels_last")(inputs)))
+    model.compile("sgd", "mse", jit_compile=True)
+    model.fit([features, boxes], np.zeros((2, 5, 2, 2, 1), "float32"), batch_size=2, verbose=0)
 
 
 @pytest.mark.tensorflow_only

@@ -1,7 +1,9 @@
 """Region-of-interest pooling: RoI align (Mask R-CNN) and RoI pooling (Fast R-CNN), as torchvision.ops.
 
 Both take a feature map and a padded per-image tensor of boxes `(batch, num_boxes, 4)` in xyxy input-image pixels
-and return one `output_size` grid of features per box. Backend-neutral (`keras.ops`), usable under `jit`.
+and return one `output_size` grid of features per box. Backend-neutral (`keras.ops`), usable under `jit`; roi_align
+takes TensorFlow's fused crop_and_resize where it can (`_crop_and_resize_available`), as `nms` takes TensorFlow's
+NMS kernel.
 """
 
 import math
@@ -109,6 +111,55 @@ def _ceil_divide(x, n):
     return ops.where(q * n < x, q + 1, q)
 
 
+def _crop_and_resize_available():
+    """Whether TensorFlow's fused `crop_and_resize` kernel may run here: the TensorFlow backend, eagerly or in a
+    `tf.function`, but not where XLA compiles the graph (`jit_compile=True`: XLA has no CropAndResize).
+
+    `tf.__internal__.get_enclosing_xla_context` is the function TensorFlow exports (for Keras) that finds the XLA
+    context a `tf.function(jit_compile=True)` enters while tracing, through nested functions; where a TensorFlow
+    version lacks it, only eager calls take the fast path.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return False
+    import tensorflow as tf
+
+    if tf.executing_eagerly():
+        return True
+    enclosing_xla_context = getattr(getattr(tf, "__internal__", None), "get_enclosing_xla_context", None)
+    return enclosing_xla_context is not None and enclosing_xla_context() is None
+
+
+def _tensorflow_roi_align(values, x1, y1, roi_w, roi_h, out_h, out_w, sampling_ratio):
+    """roi_align with a fixed `sampling_ratio` from TensorFlow's fused kernels: channels_last float32 `values`,
+    `(batch, boxes)` scaled box corners and sizes (torchvision's, after the aligned shift and clamping).
+
+    With a fixed ratio `s`, a box's samples form one regular grid of `(out_h * s, out_w * s)` points spaced
+    `roi / (out * s)` apart from `start + roi / (2 * out * s)`: what `crop_and_resize` samples between the first
+    and the last point. Padding the map with a copy of its border rows and columns turns crop_and_resize's rule
+    (0 outside `[0, size - 1]` of the padded map, i.e. `[-1, size]` of the map) into torchvision's (0 outside
+    `[-1, size]`, the border value within one pixel of the map). An `s x s` average pool then averages each bin.
+    """
+    import tensorflow as tf
+
+    # Static sizes where known: fewer graph ops, and the box arithmetic folds to constants for constant boxes.
+    batch, height, width, channels = (size if size is not None else tf.shape(values)[axis]
+                                      for axis, size in enumerate(values.shape))
+    padded = tf.pad(values, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="SYMMETRIC")
+    crop_h, crop_w = out_h * sampling_ratio, out_w * sampling_ratio
+    step_y, step_x = roi_h / crop_h, roi_w / crop_w
+    # Normalised coordinates of the padded map: sample i of a box sits at y1 + 1 + (i + 0.5) * step there.
+    span_y, span_x = (tf.cast(size + 1, values.dtype) for size in (height, width))
+    first_y, first_x = y1 + (1 + 0.5 * step_y), x1 + (1 + 0.5 * step_x)
+    crop_boxes = tf.stack([first_y / span_y, first_x / span_x, (first_y + (crop_h - 1) * step_y) / span_y,
+                           (first_x + (crop_w - 1) * step_x) / span_x], axis=-1)
+    num_boxes = x1.shape[1] if x1.shape[1] is not None else tf.shape(x1)[1]
+    crops = tf.image.crop_and_resize(padded, tf.reshape(crop_boxes, (-1, 4)),
+                                     tf.repeat(tf.range(batch), num_boxes), (crop_h, crop_w))
+    if sampling_ratio > 1:
+        crops = tf.nn.avg_pool2d(crops, sampling_ratio, sampling_ratio, "VALID")
+    return tf.reshape(crops, (batch, num_boxes, out_h, out_w, channels))
+
+
 def roi_align(features, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1, aligned=False, data_format=None):
     """RoI align (He et al. 2017, Mask R-CNN), with the semantics of `torchvision.ops.roi_align`.
 
@@ -124,7 +175,10 @@ def roi_align(features, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1
     adaptive sampling ratio that depends on the box: per row, a fixed window of candidate samples, see
     `_axis_weights`) and applies them with two batched matrix products, so there is no per-box loop and the
     work does not depend on the boxes' sizes. The gradient reaches the features through the bilinear weights;
-    the boxes get none (as torchvision).
+    the boxes get none (as torchvision). On the TensorFlow backend a fixed `sampling_ratio > 0` with float32 (or
+    mixed-precision) features runs TensorFlow's fused `crop_and_resize` instead (same values to float32
+    rounding), eagerly and in a `tf.function`, but not under `jit_compile=True`, which XLA cannot compile; the
+    adaptive ratio, float64 and XLA keep the matrix products.
 
     Args:
         features: 4D tensor `(batch, height, width, channels)` (channels_last) or `(batch, channels, height,
@@ -167,6 +221,10 @@ def roi_align(features, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1
     roi_w, roi_h = x2 - x1, y2 - y1
     if not aligned:
         roi_w, roi_h = ops.maximum(roi_w, 1), ops.maximum(roi_h, 1)
+    if sampling_ratio > 0 and compute == "float32" and _crop_and_resize_available():
+        pooled = _tensorflow_roi_align(ops.cast(features, compute), x1, y1, roi_w, roi_h, out_h, out_w,
+                                       sampling_ratio)
+        return _output(pooled, data_format, dtype)
     if sampling_ratio > 0:
         grid_h = grid_w = ops.full(ops.shape(roi_h), float(sampling_ratio), dtype=compute)
     else:
