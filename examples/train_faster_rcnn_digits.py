@@ -21,89 +21,11 @@ import time
 
 import keras
 import numpy as np
+from detection_training import MapEvery, draw, evaluate, plot_curves
 
 import keras_dlx  # noqa: F401  (registers the classes, so a saved model loads without custom_objects)
 from keras_dlx.applications import FasterRCNN, update_batch_norm_statistics
 from keras_dlx.data import load
-from keras_dlx.metrics import MeanAveragePrecision
-
-
-def evaluate(model, images, truth, batch_size=64):
-    detections = model.predict(images, batch_size=batch_size, verbose=0)
-    metric = MeanAveragePrecision()
-    metric.update_state(truth, detections)
-    return {key: float(value) for key, value in metric.result().items()}
-
-
-class MapEvery(keras.callbacks.Callback):
-    """map_50 on the held-out canvases every `every` epochs and after the last one."""
-
-    def __init__(self, images, truth, every, epochs):
-        super().__init__()
-        self.images, self.truth, self.every, self.epochs = images, truth, every, epochs
-        self.epochs_evaluated, self.map_50 = [], []
-
-    def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.every == 0 or epoch + 1 == self.epochs:
-            self.epochs_evaluated.append(epoch + 1)
-            self.map_50.append(evaluate(self.model, self.images, self.truth)["map_50"])
-            print(f"epoch {epoch + 1}: held-out map_50 {self.map_50[-1]:.3f}", flush=True)
-
-
-def plot_curves(path, history, evaluated, final_map_50):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
-    epochs = np.arange(1, len(history["loss"]) + 1)
-    for key in ("loss", "rpn_objectness_loss", "rpn_box_loss", "classification_loss", "box_loss"):
-        left.plot(epochs, history[key], marker="o" if key == "loss" else None, label=key)
-    left.set(xlabel="epoch", ylabel="training loss", yscale="log", title="loss per epoch")
-    left.legend(fontsize=7)
-    if evaluated is not None and evaluated.epochs_evaluated:
-        right.plot(evaluated.epochs_evaluated, evaluated.map_50, marker="o", label="during training")
-    right.plot([len(epochs)], [final_map_50], marker="*", markersize=12, linestyle="none",
-               label="after recomputing BN statistics")
-    right.set(xlabel="epoch", ylabel="map_50, held-out canvases", ylim=(0, 1), title="mAP at IoU 0.5")
-    right.legend(loc="lower right")
-    for axes in (left, right):
-        axes.grid(alpha=0.3)
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    print(f"wrote {path}")
-
-
-def draw(path, model, images, count=16, score_threshold=0.5):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Rectangle
-
-    count = min(count, len(images))
-    detections = model.predict(images[:count], verbose=0)
-    columns = min(8, count)
-    rows = -(-count // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(1.6 * columns, 1.6 * rows), squeeze=False)
-    for i, ax in enumerate(axes.reshape(-1)):
-        ax.axis("off")
-        if i >= count:
-            continue
-        ax.imshow(images[i, ..., 0], cmap="gray", vmin=0, vmax=1)
-        for box, score, c in zip(detections["boxes"][i], detections["scores"][i], detections["classes"][i]):
-            if c < 0 or score < score_threshold:
-                continue
-            x1, y1, x2, y2 = box
-            ax.add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, edgecolor="lime", linewidth=1))
-            ax.text(x1, y1 - 1, str(int(c)), color="yellow", fontsize=7, va="bottom")
-    figure.suptitle(f"Faster R-CNN on held-out canvases (score >= {score_threshold})", fontsize=9)
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    print(f"wrote {path}: detections on {count} held-out canvases")
 
 
 def build(args, input_shape):
@@ -171,7 +93,8 @@ def main(argv=None):
     print(f"held-out canvases ({len(x_test)}): map_50 {result['map_50']:.3f}, map {result['map']:.3f}, "
           f"mar_100 {result['mar_100']:.3f}")
     if args.curves:
-        plot_curves(args.curves, history.history, tracker, result["map_50"])
+        plot_curves(args.curves, history.history, tracker, result["map_50"],
+                    loss_keys=("loss", "rpn_objectness_loss", "rpn_box_loss", "classification_loss", "box_loss"))
     if args.draw:
         draw(args.draw, model, x_test)
     if args.output:

@@ -13,70 +13,11 @@ import time
 
 import keras
 import numpy as np
+from detection_training import MapEvery, draw, evaluate, plot_curves
 
 import keras_dlx  # noqa: F401  (registers the classes, so the saved model loads without custom_objects)
 from keras_dlx.applications import SSDLite, update_batch_norm_statistics
 from keras_dlx.data import load
-from keras_dlx.metrics import MeanAveragePrecision
-
-
-def evaluate(model, images, truth, batch_size=64):
-    detections = model.predict(images, batch_size=batch_size, verbose=0)
-    metric = MeanAveragePrecision()
-    metric.update_state(truth, detections)
-    return {key: float(value) for key, value in metric.result().items()}
-
-
-class MapEvery(keras.callbacks.Callback):
-    """map_50 on the held-out canvases every `every` epochs and after the last one."""
-
-    def __init__(self, images, truth, every, epochs):
-        super().__init__()
-        self.images, self.truth, self.every, self.epochs = images, truth, every, epochs
-        self.epochs_evaluated, self.map_50 = [], []
-        self.seconds = 0.0  # spent evaluating, not training
-
-    def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.every == 0 or epoch + 1 == self.epochs:
-            start = time.time()
-            self.epochs_evaluated.append(epoch + 1)
-            self.map_50.append(evaluate(self.model, self.images, self.truth)["map_50"])
-            self.seconds += time.time() - start
-
-
-def plot_curves(path, losses, evaluated, final_map_50):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
-    epochs = np.arange(1, len(losses) + 1)
-    left.plot(epochs, losses, marker="o")
-    left.set(xlabel="epoch", ylabel="training loss (MultiBoxLoss)", yscale="log", title="loss per epoch")
-    if evaluated is not None and evaluated.epochs_evaluated:
-        right.plot(evaluated.epochs_evaluated, evaluated.map_50, marker="o", label="during training")
-    right.plot([len(losses)], [final_map_50], marker="*", markersize=12, linestyle="none",
-               label="after recomputing BN statistics")
-    right.set(xlabel="epoch", ylabel="map_50, held-out canvases", ylim=(0, 1), title="mAP at IoU 0.5")
-    right.legend(loc="lower right")
-    for axes in (left, right):
-        axes.grid(alpha=0.3)
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    print(f"wrote {path}")
-
-
-def draw(path, model, images, count=16, score_threshold=0.5):
-    from keras_dlx.utils.drawing import draw_detections, save_png
-
-    detections = model.predict(images[:count], verbose=0)
-    picture = draw_detections(images[:count], detections["boxes"], detections["classes"], detections["scores"],
-                              detections["num_detections"], score_threshold=score_threshold, columns=8, scale=2,
-                              font_size=2)
-    save_png(picture, path)
-    print(f"wrote {path}: detections scored >= {score_threshold} on {min(count, len(images))} held-out canvases")
 
 
 def main(argv=None):
@@ -119,7 +60,7 @@ def main(argv=None):
     print(f"held-out canvases ({len(x_test)}): map_50 {result['map_50']:.3f}, map {result['map']:.3f}, "
           f"mar_100 {result['mar_100']:.3f}")
     if args.curves:
-        plot_curves(args.curves, losses, tracker, result["map_50"])
+        plot_curves(args.curves, history.history, tracker, result["map_50"], loss_label="training loss (MultiBoxLoss)")
     if args.draw:
         draw(args.draw, model, x_test)
     if args.output:

@@ -14,77 +14,12 @@ import time
 
 import keras
 import numpy as np
+from detection_training import MapEvery, draw, evaluate, plot_curves
 
 import keras_dlx  # noqa: F401  (registers the classes, so a saved model loads without custom_objects)
 from keras_dlx.applications import YOLOv1, update_batch_norm_statistics
 from keras_dlx.data import load
 from keras_dlx.data.digit_detection import load_digit_detection
-from keras_dlx.metrics import MeanAveragePrecision
-
-
-def evaluate(model, images, truth, batch_size=64):
-    detections = model.predict(images, batch_size=batch_size, verbose=0)
-    metric = MeanAveragePrecision()
-    metric.update_state(truth, detections)
-    return {key: float(value) for key, value in metric.result().items()}
-
-
-class EvaluateEvery(keras.callbacks.Callback):
-    """map_50 on the held-out canvases every `every` epochs (and after the last), for the curves."""
-
-    def __init__(self, images, truth, every, epochs):
-        super().__init__()
-        self.images, self.truth, self.every, self.epochs = images, truth, every, epochs
-        self.points = []
-
-    def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.every == 0 or epoch + 1 == self.epochs:
-            result = evaluate(self.model, self.images, self.truth)
-            self.points.append((epoch + 1, result["map_50"]))
-            print(f"epoch {epoch + 1}: held-out map_50 {result['map_50']:.3f} (moving BN statistics)")
-
-
-def plot_curves(path, losses, points, final):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
-    left.plot(np.arange(1, len(losses) + 1), losses, marker=".")
-    left.set(xlabel="epoch", ylabel="YOLOv1Loss (training)", title="loss", yscale="log")
-    if points:
-        epochs, values = zip(*points)
-        right.plot(epochs, values, marker="o", label="moving BN statistics")
-    right.plot([len(losses)], [final], marker="*", markersize=12, linestyle="", label="recomputed BN statistics")
-    right.set(xlabel="epoch", ylabel="map_50", title="held-out map_50", ylim=(0, 1))
-    right.legend(loc="lower right")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-
-
-def draw_detections(path, model, images, count=8, min_score=0.3):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    detections = model.predict(images[:count], verbose=0)
-    figure, axes = plt.subplots(1, count, figsize=(2 * count, 2.2))
-    for k, axis in enumerate(np.atleast_1d(axes)):
-        axis.imshow(images[k, ..., 0], cmap="gray")
-        axis.axis("off")
-        for box, score, c in zip(detections["boxes"][k], detections["scores"][k], detections["classes"][k]):
-            if c < 0 or score < min_score:
-                continue
-            x1, y1, x2, y2 = box
-            axis.add_patch(plt.Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, color="lime", linewidth=1.2))
-            axis.text(x1, y1 - 1, f"{c}", color="yellow", fontsize=9, weight="bold")
-    figure.suptitle(f"YOLOv1 detections on held-out canvases (score >= {min_score})")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
 
 
 def main(argv=None):
@@ -127,7 +62,7 @@ def main(argv=None):
     model.compile(optimizer=keras.optimizers.Adam(schedule), jit_compile=args.jit)
 
     start = time.time()
-    tracker = EvaluateEvery(x_test, y_test, args.eval_every, args.epochs)
+    tracker = MapEvery(x_test, y_test, args.eval_every, args.epochs)
     history = model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs, verbose=2,
                         callbacks=[tracker])
     # Short runs: BatchNormalization's moving statistics lag behind the weights; recompute them once.
@@ -139,10 +74,10 @@ def main(argv=None):
     print(f"held-out canvases ({len(x_test)}): map_50 {result['map_50']:.3f}, map {result['map']:.3f}, "
           f"mar_100 {result['mar_100']:.3f}")
     if args.curves:
-        plot_curves(args.curves, losses, tracker.points, result["map_50"])
+        plot_curves(args.curves, history.history, tracker, result["map_50"], loss_label="YOLOv1Loss (training)")
         print(f"curves saved to {args.curves}")
     if args.draw:
-        draw_detections(args.draw, model, x_test)
+        draw(args.draw, model, x_test, score_threshold=0.3)
         print(f"detections drawn to {args.draw}")
     if args.output:
         model.save(args.output)
