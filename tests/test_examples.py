@@ -43,3 +43,12 @@ def test_train_vae_digits_example_runs(tmp_path):
               "--iw-images", "8", "--picture", "vae.png")
     assert "held-out ELBO" in out and "importance-weighted log p(x), k=4" in out
     assert (tmp_path / "vae.png").stat().st_size > 1000
+
+
+@pytest.mark.slow
+def test_digit_classifier_weights_example_writes_a_loadable_file(tmp_path):
+    out = run(tmp_path, "train_digit_classifier_weights.py", "--epochs", "1", "--output", "digits.weights.h5")
+    assert "accuracy" in out
+    from keras_dlx.metrics import digit_classifier
+
+    assert digit_classifier(weights=str(tmp_path / "digits.weights.h5")).count_params() == 131466
