@@ -41,7 +41,8 @@ from keras_dlx.applications.yolo import *  # noqa: F401,F403
 from keras_dlx.applications.yolo import __all__ as _yolo
 
 __all__ = [
-    "CRFModelWrapper", "get_model", "list_models", "model_task", "to_fully_convolutional", "update_batch_norm_statistics",
+    "CRFModelWrapper", "get_model", "list_models", "model_task", "to_fully_convolutional",
+    "update_batch_norm_statistics",
     "AlexNet", "GoogLeNet", "InceptionV3", "LeNet5", "MobileNet",
     "ResNet", "ResNet18", "ResNet34", "ResNet50", "ResNet101", "ResNet152", "ResNet50V2", "ResNet101V2",
     "ResNet152V2", "ResNeXt50_32x4d", "ResNeXt101_32x8d",

@@ -30,7 +30,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 
-
 JIT = {"auto": "auto", "on": True, "off": False}
 
 

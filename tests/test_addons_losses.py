@@ -66,8 +66,10 @@ def test_every_loss_has_fixture_cases():
     covered = {obj.__name__ for entry in LOSSES.values() for obj in entry[:2] if obj is not None}
     # sparsemax_loss (logits, probabilities, labels) is checked by test_sparsemax_matches_addons; the distances
     # through the metric losses.
-    # The detection losses are checked in tests/test_detection_losses.py and test_detection_boxes.py.
-    detection = {"MultiBoxLoss", "YOLOv1Loss", "encode_yolo_v1_targets", "GIoULoss", "giou_loss"}
+    # The detection losses are checked in tests/test_detection_losses.py, test_detection_boxes.py and
+    # test_detection_faster_rcnn.py.
+    detection = {"MultiBoxLoss", "YOLOv1Loss", "encode_yolo_v1_targets", "GIoULoss", "giou_loss", "RPNLoss",
+                 "FastRCNNLoss"}
     assert set(losses.__all__) - detection == covered | {"sparsemax_loss", "pairwise_distance", "angular_distance"}
 
 

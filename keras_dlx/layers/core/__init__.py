@@ -11,4 +11,5 @@ from keras_dlx.layers.core.snake import Snake
 from keras_dlx.layers.core.sparsemax import Sparsemax
 from keras_dlx.layers.core.stochastic_depth import StochasticDepth
 
-__all__ = ["EmbeddingBag", "Maxout", "NoisyDense", "PolynomialCrossing", "Sampling", "Snake", "Sparsemax", "StochasticDepth"]
+__all__ = ["EmbeddingBag", "Maxout", "NoisyDense", "PolynomialCrossing", "Sampling", "Snake", "Sparsemax",
+           "StochasticDepth"]

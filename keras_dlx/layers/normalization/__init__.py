@@ -12,4 +12,5 @@ from keras_dlx.layers.normalization.thresholded_linear_unit import TLU
 from keras_dlx.layers.normalization.weight_normalization import WeightNormalization
 
 __all__ = ["FilterResponseNormalization", "GroupNormalization", "InstanceNormalization", "LRN",
-           "LocalResponseNormalization", "PoincareNormalize", "SwitchableNormalization", "TLU", "WeightNormalization", *_scaled_l2]
+           "LocalResponseNormalization", "PoincareNormalize", "SwitchableNormalization", "TLU", "WeightNormalization",
+           *_scaled_l2]
