@@ -10,10 +10,14 @@ names the registered classifiers, `list_models("detection")` the detectors (`Det
 from keras_dlx.applications.alexnet import AlexNet
 from keras_dlx.applications.batch_norm_statistics import update_batch_norm_statistics
 from keras_dlx.applications.crf_model_wrapper import CRFModelWrapper
+from keras_dlx.applications.dcgan import *  # noqa: F401,F403
+from keras_dlx.applications.dcgan import __all__ as _dcgan
 from keras_dlx.applications.detector import Detector
 from keras_dlx.applications.faster_rcnn import *  # noqa: F401,F403
 from keras_dlx.applications.faster_rcnn import __all__ as _faster_rcnn
 from keras_dlx.applications.fully_convolutional import to_fully_convolutional
+from keras_dlx.applications.gan import *  # noqa: F401,F403
+from keras_dlx.applications.gan import __all__ as _gan
 from keras_dlx.applications.googlenet import GoogLeNet
 from keras_dlx.applications.inception_v3 import InceptionV3
 from keras_dlx.applications.lenet import LeNet5
@@ -49,6 +53,6 @@ __all__ = [
     "ShuffleNet", "ShuffleNet_G1", "ShuffleNet_G3", "ShuffleNet_G8",
     "VGG", "VGG11", "VGG13", "VGG16", "VGG16_BN", "VGG19",
     "Detector", "SSD300", "SSDLite", *_faster_rcnn, *_yolo,
-    "StyleTransfer", "style_transfer",
+    "StyleTransfer", "style_transfer", *_gan, *_dcgan,
     "VAE", "ConvVAE", "conv_autoencoder", "conv_decoder", "conv_encoder",
 ]

@@ -1,12 +1,13 @@
 """Every named application constructor, by lower-case name and task: `list_models(task)`, `get_model(name, **kwargs)`.
 
 Tasks: "classification" (the image classifiers, keras.applications' arguments plus `features_only`) and
-"detection" (the `Detector` subclasses: `num_classes`, `input_shape`, `backbone`, ...).
+"detection" (the `Detector` subclasses: `num_classes`, `input_shape`, `backbone`, ...), "gan" (`GAN`s:
+`image_shape`, `latent_dim`, ...) and "vae" (`VAE`s: `latent_dim`, `input_shape`, ...).
 """
 
 from keras_dlx.utils import arguments as args
 
-TASKS = ("classification", "detection")
+TASKS = ("classification", "detection", "gan", "vae")
 _MODELS = {}
 _MIN_SIZES = {}
 _TASKS = {}

@@ -7,6 +7,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_dlx.applications import registry
 from keras_dlx.layers import Sampling
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.registration import register
@@ -255,6 +256,7 @@ def conv_decoder(output_shape=(28, 28, 1), latent_dim=16, filters=(64, 32), unit
     return keras.Model(inputs, outputs, name=name)
 
 
+@registry.register("conv_vae", min_size=4, task="vae")
 def ConvVAE(latent_dim=16, input_shape=(28, 28, 1), likelihood="bernoulli", beta=1.0, seed=None, name="conv_vae"):
     """A convolutional `VAE` for small images (28x28 digits by default): `conv_encoder` and `conv_decoder`.
 

@@ -1,0 +1,3 @@
+"""DCGAN generator and discriminator constructors (being written)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Generative adversarial networks: a training wrapper for any generator/discriminator pair (being written)."""
+
+__all__ = []
