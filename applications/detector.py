@@ -19,6 +19,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_dlx.layers import NonMaxSuppression
+
 
 class Detector(keras.Model):
     """Base class of the detectors: matching inside the training step, decoding and NMS inside `predict`.
@@ -90,3 +92,22 @@ class Detector(keras.Model):
     def anchor_tensor(self, dtype="float32"):
         """`anchors` as a constant tensor."""
         return ops.convert_to_tensor(np.asarray(self.anchors, dtype))
+
+
+class OneStageDetector(Detector):
+    """A detector whose one `network` gives every anchor's raw prediction, decoded then filtered by one
+    `NonMaxSuppression` layer, `postprocess` (SSD, YOLO). The subclass builds `self.network`, sets `anchors` and
+    `num_classes`, and calls `_set_postprocess` with its NMS settings."""
+
+    def _set_postprocess(self, iou_threshold, confidence_threshold, max_detections):
+        # Detections in float32 under mixed precision too (pixel coordinates in float16/bfloat16 are coarse).
+        self.postprocess = NonMaxSuppression(iou_threshold=iou_threshold, confidence_threshold=confidence_threshold,
+                                             max_detections=max_detections, dtype="float32", name="nms")
+
+    def build(self, input_shape=None):
+        count = self.anchors.shape[0]
+        self.postprocess.build((None, count, 4), (None, count, self.num_classes))
+        self.built = True
+
+    def call(self, images, training=None):
+        return self.network(images, training=training)

@@ -7,9 +7,9 @@ import numpy as np
 from keras import ops
 
 from keras_dlx.applications import common, registry
-from keras_dlx.applications.detector import Detector
+from keras_dlx.applications.detector import OneStageDetector
 from keras_dlx.applications.vgg import VGG16
-from keras_dlx.layers import ConvNormAct, DepthwiseSeparableConv2D, NonMaxSuppression, ScaledL2Normalization
+from keras_dlx.layers import ConvNormAct, DepthwiseSeparableConv2D, ScaledL2Normalization
 from keras_dlx.losses import MultiBoxLoss
 from keras_dlx.ops import decode_boxes, encode_anchor_targets, ssd_default_boxes
 from keras_dlx.ops.matching import SSD300_ASPECT_RATIOS, SSD300_MAX_SIZES, SSD300_MIN_SIZES
@@ -67,7 +67,7 @@ def _square_side(shape, input_shape):
     return rows
 
 
-class SingleShotDetector(Detector):
+class SingleShotDetector(OneStageDetector):
     """What SSD's detectors share: per default box 4 deltas and `num_classes + 1` logits (background first),
     SSD's matching in training (`encode_anchor_targets`, variances (0.1, 0.2)) with `MultiBoxLoss`, and in
     `predict` the decoded boxes, softmax scores and class-aware NMS.
@@ -78,22 +78,12 @@ class SingleShotDetector(Detector):
 
     def _detection_settings(self, positive_threshold, iou_threshold, confidence_threshold, max_detections):
         self.positive_threshold = args.unit_interval("positive_threshold", positive_threshold, closed_right=True)
-        # Detections in float32 under mixed precision too (pixel coordinates in float16/bfloat16 are coarse).
-        self.postprocess = NonMaxSuppression(iou_threshold=iou_threshold, confidence_threshold=confidence_threshold,
-                                             max_detections=max_detections, dtype="float32", name="nms")
+        self._set_postprocess(iou_threshold, confidence_threshold, max_detections)
 
     def _detection_config(self):
         nms = self.postprocess
         return {"positive_threshold": self.positive_threshold, "iou_threshold": nms.iou_threshold,
                 "confidence_threshold": nms.confidence_threshold, "max_detections": nms.max_detections}
-
-    def build(self, input_shape=None):
-        anchors = self.anchors.shape[0]
-        self.postprocess.build((None, anchors, 4), (None, anchors, self.num_classes))
-        self.built = True
-
-    def call(self, images, training=None):
-        return self.network(images, training=training)
 
     def default_loss(self):
         return MultiBoxLoss()

@@ -5,8 +5,8 @@ import numpy as np
 from keras import ops
 
 from keras_dlx.applications import common, registry
-from keras_dlx.applications.detector import Detector
-from keras_dlx.layers import ConvNormAct, NonMaxSuppression
+from keras_dlx.applications.detector import OneStageDetector
+from keras_dlx.layers import ConvNormAct
 from keras_dlx.losses import YOLOv1Loss, encode_yolo_v1_targets
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.registration import register
@@ -43,7 +43,7 @@ def _positive_ints(name, value, description):
 
 @registry.register("yolov1", min_size=32, task="detection")
 @register
-class YOLOv1(Detector):
+class YOLOv1(OneStageDetector):
     """YOLO v1 (Redmon et al. 2016): a backbone, then fully-connected layers predicting an S x S x (5B + C) grid.
 
     The image is divided into `grid_size x grid_size` cells (S); each cell predicts `boxes_per_cell` boxes (B),
@@ -143,9 +143,7 @@ class YOLOv1(Detector):
         if head not in ("dense", "convolutional"):
             args.invalid("head", head, "'dense' or 'convolutional'")
         self.head = head
-        # Detections in float32 under mixed precision too (pixel coordinates in float16/bfloat16 are coarse).
-        self.postprocess = NonMaxSuppression(iou_threshold=iou_threshold, confidence_threshold=confidence_threshold,
-                                             max_detections=max_detections, dtype="float32", name="nms")
+        self._set_postprocess(iou_threshold, confidence_threshold, max_detections)
 
         features = constructor(input_shape=shape, weights=weights, features_only=True, name=f"{backbone}_backbone",
                                **self.backbone_kwargs)
@@ -196,14 +194,6 @@ class YOLOv1(Detector):
             boxes = keras.layers.Permute((2, 3, 1), name="boxes")(boxes)
             logits = keras.layers.Permute((2, 3, 1), name="class_logits_to_channels_last")(logits)
         return boxes, logits
-
-    def build(self, input_shape=None):
-        count = self.anchors.shape[0]
-        self.postprocess.build((None, count, 4), (None, count, self.num_classes))
-        self.built = True
-
-    def call(self, images, training=None):
-        return self.network(images, training=training)
 
     def default_loss(self):
         return YOLOv1Loss(grid_size=self.grid_size, boxes_per_cell=self.boxes_per_cell, num_classes=self.num_classes)
