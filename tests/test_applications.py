@@ -304,9 +304,10 @@ def test_bad_arguments_name_the_argument(build, match):
 
 
 def test_the_registry_lists_models_by_task():
-    classifiers, detectors = applications.list_models(), applications.list_models("detection")
-    assert "resnet50" in classifiers and "ssdlite" in detectors and not set(classifiers) & set(detectors)
-    assert applications.list_models(None) == sorted(classifiers + detectors)
+    by_task = {task: applications.list_models(task) for task in applications.registry.TASKS}
+    classifiers, detectors = by_task["classification"], by_task["detection"]
+    assert "resnet50" in classifiers and "ssdlite" in detectors and "conv_vae" in by_task["vae"]
+    assert applications.list_models(None) == sorted(sum(by_task.values(), []))  # each name under one task
     assert {applications.model_task(name) for name in detectors} == {"detection"}
     assert applications.model_task("ResNet50") == "classification"
     assert all(issubclass(applications.registry.get_constructor(name), applications.Detector) for name in detectors)
