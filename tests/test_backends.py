@@ -35,6 +35,11 @@ JAX_FILES = [
 # Build, forward and one training step of small applications covering plain, residual and depthwise-separable
 # convolutions and grouped convolutions with channel shuffle.
 JAX_APPLICATIONS = ["lenet5", "resnet18", "mobilenet", "shufflenet_g3"]
+# The GAN trainer's JAX branch (stateless updates of two players, the penalty's input gradient under jax.grad).
+JAX_GAN_TESTS = [f"tests/test_gan.py::test_fit_and_evaluate_every_loss[{case}]"
+                 for case in ("non_saturating", "wasserstein_gp", "conditional")]
+JAX_GAN_TESTS += ["tests/test_gan.py::test_keras_file_round_trip_keeps_weights_optimizers_and_continues",
+                  "tests/test_gan.py::test_each_update_moves_only_its_player[generator]"]
 # The data-dependent initialization of WeightNormalization, fixed for JAX, besides each class's first case.
 JAX_EXTRA_CONTRACT_CASES = ["weight-norm-conv2d-data-init"]
 
@@ -57,7 +62,7 @@ def jax_arguments():
         deselected += ["--deselect", f"tests/test_layer_contract.py::test_layer_contract[{case_id}]"]
     applications = [f"tests/test_applications.py::test_every_registered_model_builds_and_predicts[{name}]"
                     for name in JAX_APPLICATIONS]
-    return ["tests/test_layer_contract.py", *JAX_FILES, *applications, *deselected]
+    return ["tests/test_layer_contract.py", *JAX_FILES, *applications, *JAX_GAN_TESTS, *deselected]
 
 
 # Runs started early (tests/conftest.py starts the JAX run as soon as collection selects its test, so that it
