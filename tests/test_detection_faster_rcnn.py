@@ -1,8 +1,5 @@
 """Faster R-CNN (applications/faster_rcnn.py), its losses (losses/faster_rcnn.py) and ops (ops/proposals.py)."""
 
-import os
-import subprocess
-import sys
 
 import keras
 import numpy as np
@@ -11,6 +8,7 @@ import pytest
 from keras_dlx import losses, ops
 from keras_dlx.applications import FasterRCNN, list_models, update_batch_norm_statistics
 from keras_dlx.data.digit_detection import load_digit_detection
+from tests.example_runner import run_example
 
 # A small Faster R-CNN: 64x64 inputs, MobileNet at alpha 0.25, a 4x4 stride-16 map, 9 anchors per position.
 SMALL = dict(num_classes=3, input_shape=(64, 64, 1), backbone="mobilenet", backbone_kwargs={"alpha": 0.25},
@@ -343,14 +341,9 @@ def test_learns_digit_detection():
         assert recall > max(0.5, untrained + 0.2), (seed, untrained, recall)
 
 
-def test_example_runs(tmp_path):
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = {**os.environ, "PYTHONPATH": root, "TF_CPP_MIN_LOG_LEVEL": "3", "MPLBACKEND": "Agg"}
-    done = subprocess.run([sys.executable, os.path.join(root, "examples", "train_faster_rcnn_digits.py"),
-                           "--epochs", "1", "--train-images", "32", "--test-images", "8", "--rpn-filters", "8",
-                           "--representation-size", "8", "--test-proposals", "8", "--max-detections", "8",
-                           "--curves", "curves.png"],
-                          cwd=tmp_path, capture_output=True, text=True, env=env, timeout=600)
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
-    assert "map_50" in done.stdout
+def test_example_runs(tmp_path, monkeypatch, capsys):
+    out = run_example(tmp_path, monkeypatch, capsys, "train_faster_rcnn_digits.py", "--epochs", "1",
+                      "--train-images", "32", "--test-images", "8", "--rpn-filters", "8", "--representation-size", "8",
+                      "--test-proposals", "8", "--max-detections", "8", "--curves", "curves.png")
+    assert "map_50" in out
     assert (tmp_path / "curves.png").exists()

@@ -1,8 +1,5 @@
 """YOLOv1 (applications/yolo.py): cell boxes, predict's decoding, loss, saving, jit training, learning, example."""
 
-import os
-import subprocess
-import sys
 
 import keras
 import numpy as np
@@ -12,6 +9,7 @@ from keras_dlx import applications, losses
 from keras_dlx.applications import YOLOv1, update_batch_norm_statistics
 from keras_dlx.data.digit_detection import load_digit_detection
 from keras_dlx.metrics import MeanAveragePrecision
+from tests.example_runner import run_example
 
 # A small YOLOv1: 64x64 inputs, MobileNet at alpha 0.25 up to its stride-8 map (8x8x32), one 16-filter head
 # convolution, 64 hidden units: few layers, so building, tracing and compiling stay quick.
@@ -213,13 +211,9 @@ def test_yolov1_learns_digit_detection():
 
 
 @pytest.mark.slow
-def test_train_yolov1_digits_example_runs(tmp_path):
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = {**os.environ, "PYTHONPATH": root, "TF_CPP_MIN_LOG_LEVEL": "3", "MPLBACKEND": "Agg"}
-    done = subprocess.run([sys.executable, os.path.join(root, "examples", "train_yolov1_digits.py"), "--epochs", "1",
-                           "--train-images", "32", "--test-images", "8", "--alpha", "0.25", "--hidden-units", "32",
-                           "--curves", "curves.png", "--draw", "draw.png"],
-                          cwd=tmp_path, capture_output=True, text=True, env=env, timeout=600)
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
-    assert "map_50" in done.stdout and "mar_100" in done.stdout
+def test_train_yolov1_digits_example_runs(tmp_path, monkeypatch, capsys):
+    out = run_example(tmp_path, monkeypatch, capsys, "train_yolov1_digits.py", "--epochs", "1", "--train-images",
+                      "32", "--test-images", "8", "--alpha", "0.25", "--hidden-units", "32", "--curves", "curves.png",
+                      "--draw", "draw.png")
+    assert "map_50" in out and "mar_100" in out
     assert (tmp_path / "curves.png").stat().st_size > 0 and (tmp_path / "draw.png").stat().st_size > 0

@@ -1,10 +1,13 @@
-"""Every example runs (tiny sizes); the multi-worker and fault-tolerance ones are in test_distribute.py."""
+"""Every example runs (tiny sizes); the multi-worker and fault-tolerance ones are in test_distribute.py, the
+detectors' and GANs' beside their models' tests."""
 
 import os
 import subprocess
 import sys
 
 import pytest
+
+from tests.example_runner import run_example
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENV = {**os.environ, "PYTHONPATH": ROOT, "TF_CPP_MIN_LOG_LEVEL": "3", "MPLBACKEND": "Agg"}
@@ -25,22 +28,22 @@ def test_mirrored_multi_gpu_example_runs_on_two_logical_cpus(tmp_path):
 
 
 @pytest.mark.slow
-def test_train_digits_example_runs(tmp_path):
-    out = run(tmp_path, "train_digits.py", "--epochs", "1", "--samples", "256")
+def test_train_digits_example_runs(tmp_path, monkeypatch, capsys):
+    out = run_example(tmp_path, monkeypatch, capsys, "train_digits.py", "--epochs", "1", "--samples", "256")
     assert "reloads with identical predictions" in out
 
 
 @pytest.mark.slow
-def test_train_ssdlite_digits_example_runs(tmp_path):
-    out = run(tmp_path, "train_ssdlite_digits.py", "--epochs", "1", "--train-images", "64", "--test-images", "16",
-              "--output", "ssd.keras")
+def test_train_ssdlite_digits_example_runs(tmp_path, monkeypatch, capsys):
+    out = run_example(tmp_path, monkeypatch, capsys, "train_ssdlite_digits.py", "--epochs", "1",
+                      "--train-images", "64", "--test-images", "16", "--output", "ssd.keras")
     assert "map_50" in out and "reloads with the same detections" in out
 
 
 @pytest.mark.slow
-def test_train_vae_digits_example_runs(tmp_path):
-    out = run(tmp_path, "train_vae_digits.py", "--epochs", "1", "--train-images", "128", "--iw-samples", "4",
-              "--iw-images", "8", "--picture", "vae.png")
+def test_train_vae_digits_example_runs(tmp_path, monkeypatch, capsys):
+    out = run_example(tmp_path, monkeypatch, capsys, "train_vae_digits.py", "--epochs", "1",
+                      "--train-images", "128", "--iw-samples", "4", "--iw-images", "8", "--picture", "vae.png")
     assert "held-out ELBO" in out and "importance-weighted log p(x), k=4" in out
     assert (tmp_path / "vae.png").stat().st_size > 1000
 
