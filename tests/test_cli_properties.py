@@ -283,6 +283,7 @@ ERROR_KINDS = re.compile(r"keras-dlx: error: (argument (?P<name>\S+): |unrecogni
                          r"|the following arguments are required: )")
 NAMES = {flag for table in (VALID, INVALID) for flags in table.values() for flag in flags}
 NAMES |= {"--strategy", "--jit", "--small-input", "-h/--help", "command"}
+NAMES |= {"--latent-dim", "--loss", "--conditional", "--log-likelihood-samples", "--samples"}  # generative tasks
 
 
 @settings(FUZZ, max_examples=600)
