@@ -11,6 +11,7 @@ from tests import (
                    cases_pooling,
                    cases_roi,
                    cases_sequence,
+                   cases_spectral,
                    cases_ssd,
 )
 from tests.contract_case import case
@@ -159,4 +160,4 @@ BLOCKS = [
 # The TensorFlow Addons families each keep their table in their own file (tests/cases_<family>.py).
 ALL = ATTENTION + BLOCKS + CONVOLUTION + NORMALIZATION + RECURRENT + cases_core.CASES + cases_pooling.CASES + \
     cases_sequence.CASES + cases_nms.CASES + cases_roi.CASES + cases_anchors.CASES + cases_ssd.CASES + \
-    cases_generative.CASES
+    cases_generative.CASES + cases_spectral.CASES

@@ -39,7 +39,9 @@ JAX_APPLICATIONS = ["lenet5", "resnet18", "mobilenet", "shufflenet_g3"]
 JAX_GAN_TESTS = [f"tests/test_gan.py::test_fit_and_evaluate_every_loss[{case}]"
                  for case in ("non_saturating", "wasserstein_gp", "conditional")]
 JAX_GAN_TESTS += ["tests/test_gan.py::test_keras_file_round_trip_keeps_weights_optimizers_and_continues",
-                  "tests/test_gan.py::test_each_update_moves_only_its_player[generator]"]
+                  "tests/test_gan.py::test_each_update_moves_only_its_player[generator]",
+                  # Keras's own SpectralNormalization loses its kernel write under JAX's fit; ours must not.
+                  "tests/test_dcgan.py::test_spectral_discriminator_trains_under_jit"]
 # The data-dependent initialization of WeightNormalization, fixed for JAX, besides each class's first case.
 JAX_EXTRA_CONTRACT_CASES = ["weight-norm-conv2d-data-init"]
 

@@ -7,10 +7,12 @@ from keras_dlx.layers.normalization.local_response_normalization import LRN, Loc
 from keras_dlx.layers.normalization.poincare_normalize import PoincareNormalize
 from keras_dlx.layers.normalization.scaled_l2_normalization import *  # noqa: F401,F403
 from keras_dlx.layers.normalization.scaled_l2_normalization import __all__ as _scaled_l2
+from keras_dlx.layers.normalization.spectral_normalization import SpectralNormalization
 from keras_dlx.layers.normalization.switchable_normalization import SwitchableNormalization
 from keras_dlx.layers.normalization.thresholded_linear_unit import TLU
 from keras_dlx.layers.normalization.weight_normalization import WeightNormalization
 
 __all__ = ["FilterResponseNormalization", "GroupNormalization", "InstanceNormalization", "LRN",
-           "LocalResponseNormalization", "PoincareNormalize", "SwitchableNormalization", "TLU", "WeightNormalization",
+           "LocalResponseNormalization", "PoincareNormalize", "SpectralNormalization", "SwitchableNormalization", "TLU",
+           "WeightNormalization",
            *_scaled_l2]
