@@ -234,8 +234,8 @@ def dcgan_discriminator(image_shape=(28, 28, 1), filters=(64, 128), spectral_nor
 
 @registry.register("dcgan", min_size=8, task="gan")
 def DCGAN(image_shape=(28, 28, 1), latent_dim=100, loss="non_saturating", num_classes=None, upsampling="transpose",
-          spectral_norm=False, generator_filters=(128, 64), discriminator_filters=(64, 128), dropout=0.0, seed=None,
-          name="dcgan"):
+          spectral_norm=False, generator_filters=(128, 64), discriminator_filters=(64, 128), dropout=0.0,
+          critic_steps=None, gradient_penalty_weight=10.0, seed=None, name="dcgan"):
     """A DCGAN: `dcgan_generator` and `dcgan_discriminator` in an uncompiled `GAN`.
 
     The defaults suit 28x28 digits and train in minutes on a CPU: z (100) -> 7x7x128 -> 14x14x64 -> 28x28x1
@@ -258,6 +258,8 @@ def DCGAN(image_shape=(28, 28, 1), latent_dim=100, loss="non_saturating", num_cl
         generator_filters, discriminator_filters: tuples of positive ints, as in `dcgan_generator` and
             `dcgan_discriminator`. Default to (128, 64) and (64, 128).
         dropout: float in [0, 1), the discriminator's dropout. Defaults to 0.0.
+        critic_steps, gradient_penalty_weight: as in `GAN` (discriminator updates per generator update: None is 5
+            for "wasserstein_gp", else 1; the WGAN-GP penalty's weight). Default to None and 10.0.
         seed: None or an int: the initial weights and the GAN's sampling. Defaults to None.
         name: the GAN's name. Defaults to "dcgan".
 
@@ -279,4 +281,5 @@ def DCGAN(image_shape=(28, 28, 1), latent_dim=100, loss="non_saturating", num_cl
     generator = dcgan_generator(latent_dim, image_shape, generator_filters, upsampling, num_classes, seed=seed)
     discriminator = dcgan_discriminator(image_shape, discriminator_filters, spectral_norm, num_classes,
                                         dropout=dropout, seed=None if seed is None else seed + 1000)
-    return GAN(generator, discriminator, latent_dim, loss=loss, num_classes=num_classes, seed=seed, name=name)
+    return GAN(generator, discriminator, latent_dim, loss=loss, num_classes=num_classes, critic_steps=critic_steps,
+               gradient_penalty_weight=gradient_penalty_weight, seed=seed, name=name)
