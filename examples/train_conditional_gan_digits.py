@@ -27,28 +27,10 @@ import time
 
 import keras
 import numpy as np
+from gan_training import fid, to_unit  # examples/gan_training.py
 
 from keras_dlx import applications, metrics
 from keras_dlx.data import load
-
-
-def to_unit(images):
-    """Generator output in [-1, 1] -> images in [0, 1], as the digit classifier expects."""
-    return np.clip((np.asarray(keras.ops.convert_to_numpy(images), "float32") + 1.0) / 2.0, 0.0, 1.0)
-
-
-@functools.lru_cache(maxsize=1)
-def fid_metric():
-    return metrics.FrechetInceptionDistance()  # digit features; built once (the extractor is the slow part)
-
-
-def fid(real, generated, batch=500):
-    metric = fid_metric()
-    metric.reset_state()
-    for i in range(0, max(len(real), len(generated)), batch):
-        metric.update_state(real[i:i + batch] if i < len(real) else None,
-                            generated[i:i + batch] if i < len(generated) else None)
-    return float(metric.result())
 
 
 @functools.lru_cache(maxsize=1)

@@ -20,51 +20,13 @@ runs were not measured for lack of time.
 """
 
 import argparse
-import functools
 import time
 
 import keras
-import numpy as np
+from gan_training import fid, sample_grid, to_unit  # examples/gan_training.py
 
-from keras_dlx import applications, metrics
+from keras_dlx import applications
 from keras_dlx.data import load
-
-
-def to_unit(images):
-    """Generator output in [-1, 1] -> images in [0, 1], as the digit features expect."""
-    return np.clip((np.asarray(keras.ops.convert_to_numpy(images), "float32") + 1.0) / 2.0, 0.0, 1.0)
-
-
-@functools.lru_cache(maxsize=1)
-def fid_metric():
-    return metrics.FrechetInceptionDistance()  # digit features; built once (the extractor is the slow part)
-
-
-def fid(real, generated, batch=500):
-    metric = fid_metric()
-    metric.reset_state()
-    for i in range(0, max(len(real), len(generated)), batch):
-        metric.update_state(real[i:i + batch] if i < len(real) else None,
-                            generated[i:i + batch] if i < len(generated) else None)
-    return float(metric.result())
-
-
-def sample_grid(path, images, rows, title):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    images = images[..., 0]
-    columns = len(images) // rows
-    grid = np.concatenate([np.concatenate(list(images[r * columns:(r + 1) * columns]), axis=1)
-                           for r in range(rows)], axis=0)
-    plt.figure(figsize=(columns * 0.5, rows * 0.5))
-    plt.imshow(grid, cmap="gray_r", vmin=0, vmax=1)
-    plt.axis("off")
-    plt.title(title, fontsize=8)
-    plt.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close()
 
 
 def main(argv=None):

@@ -7,6 +7,7 @@ TensorFlow's start-up each time); how well they learn is measured by running the
 
 import importlib.util
 import os
+import sys
 
 import keras
 import numpy as np
@@ -17,6 +18,8 @@ TINY_GAN = ["--epochs", "1", "--train-images", "64", "--batch-size", "32", "--la
 
 
 def example(name):
+    if os.path.join(ROOT, "examples") not in sys.path:
+        sys.path.insert(0, os.path.join(ROOT, "examples"))  # the examples import examples/gan_training.py
     spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, "examples", f"{name}.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
