@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from keras_dlx.layers.normalization.wrapped_layer import build_wrapped
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.registration import register
 
@@ -83,14 +84,7 @@ class SpectralNormalization(keras.layers.Wrapper):
         self.epsilon = args.positive_float("epsilon", epsilon)
 
     def build(self, input_shape):
-        if not self.layer.built:
-            self.layer.build(input_shape)
-        kernel = getattr(self.layer, "kernel", None)
-        if not isinstance(kernel, keras.Variable):
-            raise ValueError(
-                f"Invalid `layer` for SpectralNormalization '{self.name}': the wrapped layer must have a `kernel` "
-                f"weight (Dense or a convolution). Received: layer={self.layer.__class__.__name__} "
-                f"'{self.layer.name}', whose weights are {[w.name for w in self.layer.weights]}")
+        kernel = build_wrapped(self, input_shape)
         self.vector_u = self.add_weight(name="vector_u", shape=(kernel.shape[-1],), dtype=kernel.dtype,
                                         initializer=keras.initializers.RandomNormal(seed=0), trainable=False,
                                         autocast=False, aggregation="mean")

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from keras_dlx.layers.normalization.wrapped_layer import build_wrapped
 from keras_dlx.utils import arguments as args
 from keras_dlx.utils.registration import register
 
@@ -76,23 +77,7 @@ class WeightNormalization(keras.layers.Wrapper):
         self.data_init = args.boolean("data_init", data_init)
 
     def build(self, input_shape):
-        # stateless_call skips the wrapped layer's __call__ and with it its input_spec check: do it here.
-        specs = self.layer.input_spec if isinstance(self.layer.input_spec, (list, tuple)) else [self.layer.input_spec]
-        for spec in filter(None, specs):
-            if (spec.ndim is not None and len(input_shape) != spec.ndim) or (
-                    spec.min_ndim is not None and len(input_shape) < spec.min_ndim):
-                raise ValueError(
-                    f"Invalid input for WeightNormalization '{self.name}': the wrapped "
-                    f"{self.layer.__class__.__name__} expects rank {spec.ndim or f'>= {spec.min_ndim}'}. "
-                    f"Received: input_shape={tuple(input_shape)}")
-        if not self.layer.built:
-            self.layer.build(input_shape)
-        kernel = getattr(self.layer, "kernel", None)
-        if not isinstance(kernel, keras.Variable):
-            raise ValueError(
-                f"Invalid `layer` for WeightNormalization '{self.name}': the wrapped layer must have a `kernel` "
-                f"weight (Dense or a convolution). Received: layer={self.layer.__class__.__name__} "
-                f"'{self.layer.name}', whose weights are {[w.name for w in self.layer.weights]}")
+        kernel = build_wrapped(self, input_shape)
         axis = _output_axis(self.layer) % len(kernel.shape)
         self._norm_axes = tuple(i for i in range(len(kernel.shape)) if i != axis)
         self._g_shape = [1] * len(kernel.shape)
