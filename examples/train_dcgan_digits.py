@@ -34,7 +34,7 @@ import argparse
 import time
 
 import keras
-from gan_training import fid, sample_grid, to_unit  # examples/gan_training.py
+from gan_training import fid, report, to_unit  # examples/gan_training.py
 
 from keras_dlx import applications
 from keras_dlx.data import load
@@ -110,19 +110,8 @@ def main(argv=None):
             callbacks=[tracker] if tracker else None)
     seconds = time.time() - start - (tracker.seconds if tracker else 0.0)
 
-    generated = to_unit(gan.generate(args.fid_samples, seed=args.seed + 1))
     floor = fid(x_train[:len(real)], real)
-    score = fid(real, generated)
-    half = len(real) // 2
-    print(f"{args.epochs} epochs in {seconds:.0f} s")
-    print(f"FID {score:.2f} ({len(generated)} generated vs {len(real)} held-out real digits; real training vs "
-          f"held-out digits, same sizes: {floor:.2f}; untrained generator: {untrained:.1f})")
-    print(f"FID {fid(real[:half], generated[:half]):.2f} on {half} vs {half} (the floor of two halves of the "
-          f"real test digits, 500 vs 500, is 4.90)")
-    if args.output:
-        sample_grid(args.output, to_unit(gan.generate(100, seed=args.seed)), 10,
-                    f"DCGAN samples after {args.epochs} epochs (FID {score:.1f})")
-        print(f"wrote {args.output}")
+    score = report(gan, real, untrained, seconds, args, "DCGAN", floor=floor)
     return {"fid": score, "untrained_fid": untrained, "floor": floor, "seconds": seconds}
 
 
